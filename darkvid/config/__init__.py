@@ -1,0 +1,4 @@
+"""darkvid configuration: fvcore `CfgNode` defaults, YAML files and `KEY VALUE` overrides."""
+from .loader import ConfigError, get_cfg, load_config, merge_overrides, merge_yaml_file, validate_config
+
+__all__ = ["ConfigError", "get_cfg", "load_config", "merge_overrides", "merge_yaml_file", "validate_config"]

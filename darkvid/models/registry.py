@@ -1,0 +1,40 @@
+"""Architecture registry: `MODEL.ARCH` names a builder that turns the config into a network.
+
+A new architecture is one new file that decorates its builder with `@register_model("name")`
+and is imported in `darkvid/models/__init__.py`.
+"""
+from __future__ import annotations
+
+from typing import Callable, Dict
+
+from fvcore.common.config import CfgNode
+from torch import nn
+
+from darkvid.config import ConfigError
+
+ModelBuilder = Callable[[CfgNode], nn.Module]
+MODEL_REGISTRY: Dict[str, ModelBuilder] = {}
+
+
+def register_model(name: str) -> Callable[[ModelBuilder], ModelBuilder]:
+    """Register `builder(cfg) -> nn.Module` under `name` (the value of `MODEL.ARCH`)."""
+
+    def decorate(builder: ModelBuilder) -> ModelBuilder:
+        if name in MODEL_REGISTRY:
+            raise ValueError(f"model architecture {name!r} is registered twice")
+        MODEL_REGISTRY[name] = builder
+        return builder
+
+    return decorate
+
+
+def build_model(cfg: CfgNode) -> nn.Module:
+    """Build the network named by `cfg.MODEL.ARCH` (on the CPU, in training mode).
+
+    Every network takes a list of pathway tensors `[B, C, T, H, W]` (one tensor) and returns raw
+    logits `[B, MODEL.NUM_CLASSES]` in training and in eval: no softmax inside any model.
+    """
+    arch = cfg.MODEL.ARCH
+    if arch not in MODEL_REGISTRY:
+        raise ConfigError(f"config key 'MODEL.ARCH' is {arch!r}; known architectures: {sorted(MODEL_REGISTRY)}")
+    return MODEL_REGISTRY[arch](cfg)
