@@ -1,0 +1,1 @@
+"""Small shared utilities (checkpoint files, ...); import the submodules directly."""
