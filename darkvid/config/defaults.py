@@ -59,6 +59,7 @@ _C.DATA.REVERSE_INPUT_CHANNEL = False  # feed BGR instead of RGB
 _C.DATA.GAMMA = 0.25  # gamma of the correction out = 255 * (in / 255) ** GAMMA
 _C.DATA.GAMMA_MODE = "fixed"  # fixed (DATA.GAMMA), adaptive (per video, to GAMMA_TARGET_MEAN) or off
 _C.DATA.GAMMA_TARGET_MEAN = 0.4  # adaptive gamma: target mean brightness in [0, 1]
+_C.DATA.GAMMA_ADAPTIVE_RANGE = [0.1, 1.0]  # adaptive gamma: [min, max] of the chosen gamma (1.0 never darkens)
 _C.DATA.GAMMA_SPLITS = ["arid", "dark_unlabel", "total_unlabel", "test", "train_pseudo_label"]  # splits corrected
 _C.DATA.CACHE_DIR = ""  # decoded-frame cache folder (uint8, memory-mapped); empty disables it
 _C.DATA.CACHE_SHORT_SIDE = 0  # short side of cached frames; 0 keeps the decoded size
@@ -168,12 +169,13 @@ _C.UNIFORMER.HEAD_DIM = 64  # channels per attention head
 _C.UNIFORMER.MLP_RATIO = 4.0  # MLP hidden width over block width
 _C.UNIFORMER.QKV_BIAS = True  # bias in the qkv projection
 _C.UNIFORMER.QKV_SCALE = None  # attention scale; None uses HEAD_DIM ** -0.5
-_C.UNIFORMER.REPRESENTATION_SIZE = None  # pre-logits layer width; None disables it
+_C.UNIFORMER.REPRESENTATION_SIZE = None  # must stay None: the seed's pre-logits layer is never used (and cannot run)
 _C.UNIFORMER.DROPOUT_RATE = 0.0  # dropout inside blocks
 _C.UNIFORMER.ATTENTION_DROPOUT_RATE = 0.0  # dropout on attention weights
 _C.UNIFORMER.DROP_DEPTH_RATE = 0.1  # stochastic depth rate, linear over blocks
-_C.UNIFORMER.SPLIT = False  # (ignored) the seed's split attention is not used by its models
-_C.UNIFORMER.STD = False  # (ignored) spatio-temporal downsampling variant not used by the seed
+_C.UNIFORMER.HEAD_DROPOUT_RATE = 0.0  # dropout before the classifier (the seed has none; MODEL.DROPOUT_RATE unused)
+_C.UNIFORMER.SPLIT = False  # must stay False: the seed's split attention is not used by its models
+_C.UNIFORMER.STD = False  # must stay False: spatio-temporal downsampling variant not used by the seed
 _C.UNIFORMER.PRETRAIN_NAME = ""  # name of the pre-trained weights (informational)
 
 # ---------------------------------------------------------------------------------------------
@@ -212,6 +214,8 @@ _C.SF = CfgNode()
 _C.SF.DROPOUT_RATE = 0.2  # dropout before the classifier of SF (replaces MODEL.DROPOUT_RATE for SF)
 _C.SF.FROZEN_BN = False  # keep BatchNorm layers in eval mode while training
 _C.SF.BLOCKS_PER_STAGE = [3, 4, 23, 3]  # bottleneck blocks of res2..res5 (R101)
+_C.SF.WIDTH_PER_GROUP = 64  # slow stem channels and res2 bottleneck width (stages widen x2); 64 for the weights
+_C.SF.BETA_INV = 8  # slow-to-fast channel ratio; 8 for the weights
 _C.SF.PRETRAIN_NAME = "SlowFast-ResNet101-8x8"  # name of the pre-trained weights (informational)
 _C.SF.NONLOCAL = CfgNode()
 _C.SF.NONLOCAL.FROZEN_BN = False  # (ignored) the seed's SF has no non-local blocks
@@ -239,6 +243,7 @@ _C.DATA_LOADER = CfgNode()
 _C.DATA_LOADER.NUM_WORKERS = 8  # loader worker processes per training process
 _C.DATA_LOADER.PIN_MEMORY = True  # pinned host memory (CUDA only)
 _C.DATA_LOADER.ENABLE_MULTI_THREAD_DECODE = False  # let the decoder use several threads
+_C.DATA_LOADER.NUM_RETRIES = 10  # random replacement videos tried per training item before failing
 
 _C.TENSORBOARD = CfgNode()
 _C.TENSORBOARD.ENABLE = False  # write TensorBoard scalars
