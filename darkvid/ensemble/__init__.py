@@ -1,0 +1,1 @@
+"""Ensembles of prediction files: pseudo labels, the final vote and scoring."""

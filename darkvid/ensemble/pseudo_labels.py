@@ -1,0 +1,108 @@
+"""Make a pseudo-label CSV (`path,label,p0..pK`, no header) and its JSON summary from prediction files.
+
+Every input is read and checked before anything is written, so a bad file leaves no partial output.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+import numpy as np
+
+from .combine import WeightSpec, combine, softmax
+from .io import write_csv, write_json
+from .metrics import known_labels, pseudo_label_quality
+from .predictions import SplitRows, load_prediction_set, pair_with_csv, read_split_csv
+from .pseudo_config import PseudoConfig
+from .thresholds import (auto_thresholds, fixed_thresholds, relaxed_target, search_weights, select,
+                         thresholds_to_list)
+
+
+@dataclass
+class PseudoResult:
+    """The chosen settings and the selected rows, ready to be written."""
+
+    weights: WeightSpec
+    thresholds: np.ndarray
+    paths: list[str]
+    labels: np.ndarray
+    probs: np.ndarray
+    summary: dict[str, Any]
+
+
+def model_probs(config: PseudoConfig, files: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Softmax of each model's logits with its temperature."""
+    return {name: softmax(files[name].logits, config.temperatures[name]) for name in files}
+
+
+def _choose(config: PseudoConfig, val: Optional[tuple[dict[str, np.ndarray], np.ndarray]]) -> tuple[WeightSpec, np.ndarray, dict]:
+    if config.auto is None:
+        return config.weights, fixed_thresholds(config.thresholds, config.num_classes, f"{config.source}: thresholds"), {}
+    probs, labels = val
+    auto = config.auto
+    spec, info = config.weights, {}
+    if auto.search_weights:
+        spec, acc = search_weights(probs, labels, spec, auto.search_step)
+        info["val_top1_after_weight_search"] = acc
+    target = relaxed_target(auto.target_precision, auto.relax_per_stage, auto.stage)
+    info["target_precision"] = target
+    return spec, auto_thresholds(combine(probs, spec), labels, target), info
+
+
+def summarize(paths: list[str], labels: np.ndarray, pool: int, truth: Optional[Mapping[str, int]],
+              num_classes: int) -> dict[str, Any]:
+    """Counts per class and pool coverage, plus coverage/precision where true labels are known."""
+    summary = {
+        "pool": pool,
+        "selected": len(paths),
+        "pool_coverage": len(paths) / pool if pool else None,
+        "count_per_class": np.bincount(labels, minlength=num_classes).tolist(),
+    }
+    if truth is not None:
+        summary["labelled"] = pseudo_label_quality(dict(zip(paths, labels.tolist())), truth, num_classes)
+    return summary
+
+
+def run_pseudo_labels(config: PseudoConfig) -> PseudoResult:
+    """Read and check every input, choose weights and thresholds, select the pseudo-labelled videos."""
+    rows: SplitRows = read_split_csv(config.split_csv)
+    files = load_prediction_set(config.predictions, config.num_classes)
+    for preds in files.values():
+        pair_with_csv(preds, rows)
+    truth = None
+    if config.labels_csv is not None:
+        label_rows = read_split_csv(config.labels_csv)
+        truth = known_labels(label_rows.paths, label_rows.labels)
+    val = None
+    if config.auto is not None:
+        val_rows = read_split_csv(config.auto.val_csv)
+        val_files = load_prediction_set(config.auto.val_predictions, config.num_classes)
+        for preds in val_files.values():
+            pair_with_csv(preds, val_rows)
+        val = (model_probs(config, val_files), val_rows.labels)
+    spec, thresholds, info = _choose(config, val)
+    probs = combine(model_probs(config, files), spec)
+    keep = np.flatnonzero(select(probs, thresholds))
+    paths = [rows.paths[i] for i in keep]
+    labels = probs[keep].argmax(axis=1)
+    summary = summarize(paths, labels, len(rows.paths), truth, config.num_classes)
+    summary.update(info, thresholds=thresholds_to_list(thresholds), weights=spec.to_dict())
+    return PseudoResult(spec, thresholds, paths, labels, probs[keep], summary)
+
+
+def write_pseudo_labels(config: PseudoConfig, result: PseudoResult) -> None:
+    """Write the pseudo CSV (probabilities as Python float text) and the JSON summary."""
+    rows = ([path, int(label), *(repr(float(p)) for p in prob)]
+            for path, label, prob in zip(result.paths, result.labels, result.probs))
+    write_csv(config.out, rows)
+    write_json(config.summary, {"config": str(config.source), "out": str(config.out), **result.summary})
+
+
+def read_pseudo_csv(path: Any, num_classes: int) -> tuple[list[str], np.ndarray]:
+    """Paths and labels of a pseudo-label CSV, checking each row has `num_classes` probabilities."""
+    rows = read_split_csv(path)
+    with open(path, newline="") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if line.strip() and line.count(",") != num_classes + 1:
+                raise ValueError(f"{path}:{line_no}: expected path,label and {num_classes} probabilities")
+    return rows.paths, rows.labels
