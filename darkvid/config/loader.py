@@ -16,6 +16,9 @@ from fvcore.common.config import CfgNode
 from .defaults import get_defaults
 
 
+BASE_KEY = "_BASE_"
+
+
 class ConfigError(ValueError):
     """A configuration value that darkvid cannot accept."""
 
@@ -25,16 +28,23 @@ def get_cfg() -> CfgNode:
     return get_defaults().clone()
 
 
-def load_config(cfg_file: Optional[str | Path] = None, opts: Optional[Sequence[str]] = None) -> CfgNode:
+def load_config(
+    cfg_file: Optional[str | Path] = None,
+    opts: Optional[Sequence[str]] = None,
+    base: Optional[str | Path] = None,
+) -> CfgNode:
     """Return the defaults merged with `cfg_file` and then `opts`, validated and frozen.
 
     Args:
         cfg_file: a YAML file in PySlowFast's format; None uses the defaults alone.
         opts: flat `KEY VALUE` pairs, as given after `--cfg FILE` on the command line.
+        base: a YAML file that replaces the `_BASE_` of `cfg_file` (see `merge_yaml_file`).
     """
     cfg = get_cfg()
     if cfg_file is not None:
-        merge_yaml_file(cfg, cfg_file)
+        merge_yaml_file(cfg, cfg_file, base=base)
+    elif base is not None:
+        raise ConfigError("a base config needs a config file to apply to")
     if opts:
         merge_overrides(cfg, opts)
     validate_config(cfg)
@@ -42,9 +52,32 @@ def load_config(cfg_file: Optional[str | Path] = None, opts: Optional[Sequence[s
     return cfg
 
 
-def merge_yaml_file(cfg: CfgNode, cfg_file: str | Path) -> None:
-    """Merge a YAML file into `cfg`, checking every key and type."""
+def merge_yaml_file(cfg: CfgNode, cfg_file: str | Path, base: Optional[str | Path] = None) -> None:
+    """Merge a YAML file into `cfg`, checking every key and type.
+
+    A file may start from another one with a top-level `_BASE_: PATH` (relative to the file): the
+    base is merged first, then the file's own values. `base` replaces the top file's `_BASE_`
+    (this is how an experiment switches between its GPU settings and a CPU preset).
+    """
     path = Path(cfg_file)
+    data = _read_yaml(path)
+    base_name = data.pop(BASE_KEY, None)
+    if base is not None:
+        base_path = Path(base)
+    elif base_name is not None:
+        if not isinstance(base_name, str):
+            raise ConfigError(f"{path}: {BASE_KEY} must be a file path; got {base_name!r}")
+        base_path = path.parent / base_name
+    else:
+        base_path = None
+    if base_path is not None:
+        if base_path.resolve() == path.resolve():
+            raise ConfigError(f"{path}: {BASE_KEY} names the file itself")
+        merge_yaml_file(cfg, base_path)
+    _merge_dict(cfg, data, prefix="", source=str(path))
+
+
+def _read_yaml(path: Path) -> dict:
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
@@ -52,10 +85,10 @@ def merge_yaml_file(cfg: CfgNode, cfg_file: str | Path) -> None:
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML: {err}") from err
     if data is None:
-        return
+        return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections")
-    _merge_dict(cfg, data, prefix="", source=str(path))
+    return data
 
 
 def merge_overrides(cfg: CfgNode, opts: Sequence[str]) -> None:

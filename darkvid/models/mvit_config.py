@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-import torch
 from fvcore.common.config import CfgNode
 
 from darkvid.config import ConfigError
@@ -110,7 +109,7 @@ def block_layout(config: MViTConfig) -> List[BlockSpec]:
     for block, factor in config.head_mul:
         head_mul[block] = float(factor)
     stride_q, stride_kv = _pool_strides(config)
-    drop_path = [x.item() for x in torch.linspace(0, config.drop_path_rate, config.depth)]
+    drop_path = [config.drop_path_rate * i / max(config.depth - 1, 1) for i in range(config.depth)]
     dim, heads, specs = config.embed_dim, config.num_heads, []
     for i in range(config.depth):
         heads = round_width(heads, head_mul[i])

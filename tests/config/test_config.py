@@ -138,3 +138,21 @@ def test_seed_launcher_overrides_apply():
         opts = ["." if t == "$work_path" else t for t in tokens]
         cfg = load_config(shared_path("seed_configs", str(folder), "config.yaml"), opts)
         assert cfg.RNG_SEED == 6666, header
+
+
+def test_base_file_is_merged_first_and_can_be_replaced(tmp_path):
+    (tmp_path / "gpu.yaml").write_text("DATA:\n  NUM_FRAMES: 32\n  TRAIN_CROP_SIZE: 224\n")
+    (tmp_path / "cpu.yaml").write_text("DATA:\n  NUM_FRAMES: 8\n")
+    exp = tmp_path / "exp"
+    exp.mkdir()
+    (exp / "config.yaml").write_text("_BASE_: ../gpu.yaml\nDATA:\n  TRAIN_CROP_SIZE: 112\n")
+    cfg = load_config(exp / "config.yaml")
+    assert (cfg.DATA.NUM_FRAMES, cfg.DATA.TRAIN_CROP_SIZE) == (32, 112)
+    cfg = load_config(exp / "config.yaml", base=tmp_path / "cpu.yaml")
+    assert (cfg.DATA.NUM_FRAMES, cfg.DATA.TRAIN_CROP_SIZE) == (8, 112)
+
+
+def test_missing_base_is_named(tmp_path):
+    path = _write(tmp_path, "_BASE_: nowhere.yaml\n")
+    with pytest.raises(ConfigError, match="nowhere.yaml"):
+        load_config(path)
