@@ -1,0 +1,125 @@
+"""Per-video predictions: run every test clip and aggregate its views x crops into one logit row."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Iterable, Optional, Sequence
+
+import torch
+from torch import nn
+
+from .amp import Amp
+from .distributed import all_gather_cat
+
+
+@dataclass
+class Predictions:
+    """Aggregated predictions of one split, in CSV row order.
+
+    Attributes:
+        logits: float32 [N, C] per-video logits (summed or maxed over clips; never softmaxed).
+        labels: int64 [N], -1 where the split has no labels.
+        valid: bool [N], False for a video whose clips could not all be decoded.
+    """
+
+    logits: torch.Tensor
+    labels: torch.Tensor
+    valid: torch.Tensor
+
+    def accuracy(self, ks: Sequence[int] = (1, 5)) -> Dict[str, float]:
+        """Top-k accuracy in percent over valid, labelled videos ({} when there are none)."""
+        keep = self.valid & (self.labels >= 0)
+        if not keep.any():
+            return {}
+        logits, labels = self.logits[keep], self.labels[keep]
+        top = logits.topk(min(max(ks), logits.shape[1]), dim=1).indices
+        hits = top == labels[:, None]
+        return {f"top{k}": float(hits[:, :k].any(dim=1).float().mean() * 100) for k in ks}
+
+
+@torch.no_grad()
+def predict(
+    model: nn.Module,
+    loader: Iterable,
+    *,
+    num_videos: int,
+    clips_per_video: int,
+    method: str = "sum",
+    device: torch.device = torch.device("cpu"),
+    amp: Optional[Amp] = None,
+) -> Predictions:
+    """Predict every clip of a test-mode loader and aggregate clips per video.
+
+    Item `i` of the dataset is clip `i % clips_per_video` of video `i // clips_per_video`, so
+    the batch indices place each clip exactly, whatever order or process it came from (a
+    DistributedSampler's padding repeats clips; repeats overwrite with the same values).
+
+    Args:
+        model: the network (DDP-wrapped or not); it is put in eval mode.
+        loader: batches `(inputs, labels, indices, meta)`; meta may hold `valid`.
+        num_videos: videos in the split.
+        clips_per_video: NUM_ENSEMBLE_VIEWS * NUM_SPATIAL_CROPS.
+        method: DATA.ENSEMBLE_METHOD, "sum" or "max" of clip logits.
+        device: where the model lives.
+        amp: autocast settings (full precision when None).
+
+    Returns:
+        Predictions of every video, identical on every process.
+    """
+    if method not in ("sum", "max"):
+        raise ValueError(f"DATA.ENSEMBLE_METHOD must be sum or max; got {method!r}")
+    model.eval()
+    parts = {"logits": [], "labels": [], "indices": [], "valid": []}
+    for inputs, labels, indices, meta in loader:
+        with (amp or Amp(device.type)).autocast():
+            logits = model([x.to(device, non_blocking=True) for x in inputs])
+        parts["logits"].append(logits.float().cpu())
+        parts["labels"].append(labels.long().cpu())
+        parts["indices"].append(indices.long().cpu())
+        valid = meta.get("valid") if isinstance(meta, dict) else None
+        parts["valid"].append(torch.ones_like(indices, dtype=torch.uint8) if valid is None else valid.to(torch.uint8).cpu())
+    gathered = {key: _gather(values, device) for key, values in parts.items()}
+    return aggregate_clips(
+        gathered["logits"], gathered["labels"], gathered["indices"], gathered["valid"].bool(),
+        num_videos=num_videos, clips_per_video=clips_per_video, method=method,
+    )
+
+
+def _gather(values: list, device: torch.device) -> torch.Tensor:
+    local = torch.cat(values) if values else torch.zeros(0)
+    # nccl gathers only GPU tensors; gloo gathers CPU tensors.
+    return all_gather_cat(local.to(device)).cpu()
+
+
+def aggregate_clips(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    indices: torch.Tensor,
+    valid: torch.Tensor,
+    *,
+    num_videos: int,
+    clips_per_video: int,
+    method: str,
+) -> Predictions:
+    """Place clip rows by dataset index and reduce the clips of each video (sum or max)."""
+    total = num_videos * clips_per_video
+    if indices.numel() and (indices.min() < 0 or indices.max() >= total):
+        raise ValueError(f"clip index {int(indices.max())} outside the {total} clips of {num_videos} videos")
+    num_classes = logits.shape[1] if logits.ndim == 2 else 0
+    clips = torch.zeros(total, num_classes)
+    clip_labels = torch.full((total,), -1, dtype=torch.long)
+    clip_valid = torch.zeros(total, dtype=torch.bool)
+    seen = torch.zeros(total, dtype=torch.bool)
+    clips[indices] = logits
+    clip_labels[indices] = labels
+    clip_valid[indices] = valid
+    seen[indices] = True
+    if not seen.all():
+        missing = torch.nonzero(~seen).flatten()[:10].tolist()
+        raise RuntimeError(f"{int((~seen).sum())} of {total} clips were never predicted (first: {missing})")
+    clips = clips.view(num_videos, clips_per_video, num_classes)
+    video_logits = clips.sum(dim=1) if method == "sum" else clips.max(dim=1).values
+    return Predictions(
+        logits=video_logits.float(),
+        labels=clip_labels.view(num_videos, clips_per_video)[:, 0].clone(),
+        valid=clip_valid.view(num_videos, clips_per_video).all(dim=1),
+    )

@@ -1,0 +1,106 @@
+"""Training state in checkpoints: what to start from, and writing resumable checkpoints.
+
+A checkpoint written at the end of epoch e (0-based, stored as `epoch`, file
+checkpoint_epoch_{e+1}) holds the weights, optimizer, loss scaler, best score so far and every
+process's random generator states, so resuming from it continues exactly as if the run had
+never stopped.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from fvcore.common.config import CfgNode
+from torch import nn
+
+from darkvid.utils.checkpoint import CheckpointError, latest_checkpoint, load_weights, save_checkpoint
+
+from .amp import Amp
+from .distributed import all_gather_objects, get_rank, get_world_size, is_main_process
+from .seed import capture_rng_state, restore_rng_state
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainState:
+    """Where the epoch loop starts and the best dark top-1 seen so far (-inf before any evaluation)."""
+
+    start_epoch: int = 0
+    best_top1: float = -math.inf
+
+
+def restore_training(cfg: CfgNode, model: nn.Module, optimizer: torch.optim.Optimizer, amp: Amp) -> TrainState:
+    """Load what the run starts from: its own newest checkpoint, else TRAIN.CHECKPOINT_FILE_PATH, else nothing.
+
+    Resuming (TRAIN.AUTO_RESUME) restores weights, optimizer, scaler, best score and generator
+    states. A foreign file loads weights only, at epoch 0 with TRAIN.CHECKPOINT_EPOCH_RESET, else
+    with its optimizer state from the epoch after the stored one (PySlowFast's behaviour).
+    """
+    resume = latest_checkpoint(cfg.OUTPUT_DIR) if cfg.TRAIN.AUTO_RESUME else None
+    if resume is not None:
+        raw = load_weights(resume, model, strict_head=True, inflate=False)
+        _load_optimizer(raw, optimizer, amp, resume)
+        _restore_rng(raw, resume)
+        best = raw.get("best_top1")
+        logger.info("resumed from %s (epoch %d)", resume, raw["epoch"] + 1)
+        return TrainState(start_epoch=raw["epoch"] + 1, best_top1=-math.inf if best is None else float(best))
+    if not cfg.TRAIN.CHECKPOINT_FILE_PATH:
+        return TrainState()
+    path = Path(cfg.TRAIN.CHECKPOINT_FILE_PATH)
+    raw = load_weights(path, model, clear_prefixes=tuple(cfg.TRAIN.CHECKPOINT_CLEAR_NAME_PATTERN))
+    if cfg.TRAIN.CHECKPOINT_EPOCH_RESET or not isinstance(raw.get("epoch"), int):
+        logger.info("initialised from %s; training starts at epoch 1", path)
+        return TrainState()
+    _load_optimizer(raw, optimizer, amp, path)
+    logger.info("continuing %s from epoch %d", path, raw["epoch"] + 2)
+    return TrainState(start_epoch=raw["epoch"] + 1)
+
+
+def _load_optimizer(raw: dict, optimizer: torch.optim.Optimizer, amp: Amp, path: Path) -> None:
+    if raw.get("optimizer_state") is None:
+        raise CheckpointError(f"{path} has no optimizer_state to continue training from")
+    try:
+        optimizer.load_state_dict(raw["optimizer_state"])
+    except (ValueError, KeyError) as err:
+        raise CheckpointError(
+            f"{path}: optimizer state does not fit this model ({err}); set TRAIN.CHECKPOINT_EPOCH_RESET True"
+        ) from err
+    if amp.scaler is not None and raw.get("scaler_state"):
+        amp.scaler.load_state_dict(raw["scaler_state"])
+
+
+def _restore_rng(raw: dict, path: Path) -> None:
+    states = raw.get("rng_states")
+    if not states or len(states) != get_world_size():
+        logger.warning("%s holds no generator states for %d processes; continuing with fresh ones", path, get_world_size())
+        return
+    restore_rng_state(states[get_rank()])
+
+
+def save_training_checkpoint(
+    path: Path,
+    *,
+    cfg: CfgNode,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    amp: Amp,
+    epoch: int,
+    best_top1: float,
+) -> None:
+    """Write a resumable checkpoint (collective: every process must call it; the main one writes)."""
+    rng_states = all_gather_objects(capture_rng_state())
+    if not is_main_process():
+        return
+    save_checkpoint(
+        path,
+        model=model,
+        optimizer=optimizer,
+        scaler=amp.scaler,
+        epoch=epoch,
+        cfg=cfg,
+        extra={"rng_states": rng_states, "best_top1": None if math.isinf(best_top1) else best_top1},
+    )

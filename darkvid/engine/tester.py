@@ -1,0 +1,106 @@
+"""Testing: predict TEST.DATA_SELECT with views x crops and write the prediction files."""
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+from fvcore.common.config import CfgNode
+
+from darkvid.models import build_model
+from darkvid.utils.checkpoint import latest_checkpoint, load_weights
+
+from .amp import Amp
+from .distributed import barrier, current_env
+from .logging import setup_logging
+from .predict import Predictions, predict
+from .preflight import check_testing, clips_per_video
+
+logger = logging.getLogger(__name__)
+
+
+def checkpoint_to_test(cfg: CfgNode) -> Optional[Path]:
+    """TEST.CHECKPOINT_FILE_PATH, else OUTPUT_DIR/best.pyth (TEST.TEST_BEST), else the newest checkpoint."""
+    if cfg.TEST.CHECKPOINT_FILE_PATH:
+        return Path(cfg.TEST.CHECKPOINT_FILE_PATH)
+    if cfg.TEST.TEST_BEST:
+        return Path(cfg.OUTPUT_DIR) / "best.pyth"
+    return latest_checkpoint(cfg.OUTPUT_DIR)
+
+
+def prediction_path(cfg: CfgNode) -> Path:
+    """OUTPUT_DIR/{DATA_SELECT}x{NUM_FRAMES}x{TEST_CROP_SIZE}x{VIEWS}x{CROPS}.pkl, or TEST.SAVE_RESULTS_PATH."""
+    name = cfg.TEST.SAVE_RESULTS_PATH or (
+        f"{cfg.TEST.DATA_SELECT}x{cfg.DATA.NUM_FRAMES}x{cfg.DATA.TEST_CROP_SIZE}"
+        f"x{cfg.TEST.NUM_ENSEMBLE_VIEWS}x{cfg.TEST.NUM_SPATIAL_CROPS}.pkl"
+    )
+    return Path(cfg.OUTPUT_DIR) / name
+
+
+def run_test(cfg: CfgNode, data: Any = None) -> Path:
+    """Predict TEST.DATA_SELECT with the tested weights and write the .pkl and .npz files (main process).
+
+    The weights already hold adapted BN statistics (written after BN adaptation), so no
+    adaptation happens here.
+
+    Returns:
+        The path of the .pkl file.
+    """
+    if data is None:
+        from .trainer import default_data
+
+        data = default_data()
+    env = current_env(cfg)
+    setup_logging(cfg.OUTPUT_DIR, env.is_main)
+    checkpoint = checkpoint_to_test(cfg)
+    check_testing(cfg, checkpoint, env.world_size)
+    model = build_model(cfg)
+    load_weights(checkpoint, model, strict_head=True)
+    model.to(env.device)
+    split = cfg.TEST.DATA_SELECT
+    loader = data.build_loader(cfg, split, training=False, shuffle=False, drop_last=False)
+    clips = clips_per_video(loader.dataset, split, cfg.TEST.NUM_ENSEMBLE_VIEWS, cfg.TEST.NUM_SPATIAL_CROPS)
+    preds = predict(
+        model, loader, num_videos=loader.dataset.num_videos, clips_per_video=clips,
+        method=cfg.DATA.ENSEMBLE_METHOD, device=env.device, amp=Amp.create(cfg.TRAIN.MIXED_PRECISION, env.device),
+    )
+    path = prediction_path(cfg)
+    if env.is_main:
+        write_predictions(path, preds)
+        scores = preds.accuracy()
+        logger.info(
+            "tested %s on %s (%d videos): %s -> %s", checkpoint, split, preds.labels.numel(),
+            "  ".join(f"{k} {v:.2f}" for k, v in scores.items()) or "no labels", path,
+        )
+    barrier()
+    return path
+
+
+def write_predictions(path: Path, preds: Predictions) -> None:
+    """Write `{'video_preds': float32 [N, C] logits, 'video_labels': int64 [N]}` as .pkl and .npz, atomically.
+
+    The .npz twin also holds `video_valid`; both files are complete or absent, never partial.
+    """
+    arrays = {
+        "video_preds": preds.logits.numpy().astype(np.float32),
+        "video_labels": preds.labels.numpy().astype(np.int64),
+    }
+    _atomic_write(path, lambda handle: pickle.dump(arrays, handle, protocol=4))
+    valid = preds.valid.numpy().astype(bool)
+    _atomic_write(path.with_suffix(".npz"), lambda handle: np.savez(handle, video_valid=valid, **arrays))
+
+
+def _atomic_write(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

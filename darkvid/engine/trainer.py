@@ -1,0 +1,179 @@
+"""The training run: setup, resume, the epoch loop, BN adaptation, evaluation and checkpoints."""
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Dict, Optional
+
+import torch
+from fvcore.common.config import CfgNode
+from torch import nn
+
+from darkvid.models import build_model
+from darkvid.utils.checkpoint import checkpoint_path, remove_older_checkpoints
+
+from .amp import Amp
+from .bn_adapt import adapt_bn
+from .distributed import DistEnv, barrier, current_env, get_rank
+from .logging import StatsWriter, save_config, setup_logging
+from .losses import source_loss_fn
+from .mixup import build_mixup
+from .optim import build_optimizer
+from .predict import predict
+from .preflight import PSEUDO_SPLIT, check_training, clips_per_video, uses_pseudo_labels
+from .schedule import build_schedule
+from .seed import seed_everything
+from .state import TrainState, restore_training, save_training_checkpoint
+from .train_loop import LoopSettings, train_one_epoch
+
+logger = logging.getLogger(__name__)
+
+
+def default_data() -> ModuleType:
+    """The data API (`build_loader`, `build_dataset`): darkvid.datasets, imported when first needed."""
+    import darkvid.datasets
+
+    return darkvid.datasets
+
+
+def fit(cfg: CfgNode, data: Any = None) -> TrainState:
+    """Train `cfg`'s model for SOLVER.MAX_EPOCH epochs, resuming where a previous run stopped.
+
+    Args:
+        cfg: the frozen, validated config.
+        data: an object with darkvid.datasets' `build_loader` (tests pass small stand-ins).
+
+    Returns:
+        The final state: epochs run and the best dark top-1 (last of TRAIN.EVAL_SPLITS).
+    """
+    data = data or default_data()
+    env = current_env(cfg)
+    check_training(cfg, env.world_size)
+    schedule, mixup = build_schedule(cfg, cfg.NUM_SHARDS), build_mixup(cfg)
+    setup_logging(cfg.OUTPUT_DIR, env.is_main)
+    if env.is_main:
+        save_config(cfg, cfg.OUTPUT_DIR)
+    seed_everything(cfg.RNG_SEED + env.rank)
+    model = build_model(cfg).to(env.device)
+    if cfg.LOG_MODEL_INFO:
+        count = sum(p.numel() for p in model.parameters())
+        logger.info("%s (MODEL.ARCH %s): %.2fM parameters", type(model).__name__, cfg.MODEL.ARCH, count / 1e6)
+    optimizer = build_optimizer(cfg, model)
+    amp = Amp.create(cfg.TRAIN.MIXED_PRECISION, env.device)
+    state = restore_training(cfg, model, optimizer, amp)
+    net = _wrap(model, env)
+    source = data.build_loader(cfg, "train_label")
+    pseudo = data.build_loader(cfg, PSEUDO_SPLIT) if uses_pseudo_labels(cfg) else None
+    settings = _loop_settings(cfg)
+    writer = StatsWriter(cfg.OUTPUT_DIR, env.is_main, _tensorboard_dir(cfg))
+    for epoch in range(state.start_epoch, cfg.SOLVER.MAX_EPOCH):
+        for loader in (source, pseudo):
+            _set_epoch(loader, epoch, cfg.RNG_SEED)
+        stats = train_one_epoch(
+            net, optimizer, source, epoch=epoch, lr_at=schedule, settings=settings,
+            device=env.device, amp=amp, mixup=mixup, pseudo_loader=pseudo,
+        )
+        writer.write({"kind": "train", "epoch": epoch + 1, **stats}, step=epoch + 1)
+        _end_of_epoch(cfg, data, model, optimizer, amp, env, state, epoch, writer)
+    writer.close()
+    return state
+
+
+def _end_of_epoch(
+    cfg: CfgNode,
+    data: Any,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    amp: Amp,
+    env: DistEnv,
+    state: TrainState,
+    epoch: int,
+    writer: StatsWriter,
+) -> None:
+    """BN adaptation, evaluation (best.pyth) and the periodic checkpoint, in that order."""
+    last = epoch + 1 == cfg.SOLVER.MAX_EPOCH
+    is_eval = last or (epoch + 1) % cfg.TRAIN.EVAL_PERIOD == 0
+    is_ckpt = last or cfg.TRAIN.SAVE_LATEST or (epoch + 1) % cfg.TRAIN.CHECKPOINT_PERIOD == 0
+    if (is_eval or is_ckpt) and cfg.BN.USE_PRECISE_STATS:
+        batches = functools.partial(data.build_loader, cfg, cfg.BN.ADAPT_SPLIT, gamma=cfg.BN.ADAPT_GAMMA)
+        adapt_bn(model, batches, cfg.BN.NUM_BATCHES_PRECISE, env.device)
+    save = dict(cfg=cfg, model=model, optimizer=optimizer, amp=amp, epoch=epoch)
+    if is_eval:
+        scores = evaluate(cfg, data, model, env, amp)
+        writer.write({"kind": "eval", "epoch": epoch + 1, **_flatten(scores)}, step=epoch + 1)
+        dark = scores[cfg.TRAIN.EVAL_SPLITS[-1]].get("top1", -math.inf)
+        if dark > state.best_top1:
+            state.best_top1 = dark
+            save_training_checkpoint(Path(cfg.OUTPUT_DIR) / "best.pyth", best_top1=dark, **save)
+            logger.info("new best %s top-1 %.2f at epoch %d", cfg.TRAIN.EVAL_SPLITS[-1], dark, epoch + 1)
+    if is_ckpt:
+        save_training_checkpoint(checkpoint_path(cfg.OUTPUT_DIR, epoch + 1), best_top1=state.best_top1, **save)
+        if cfg.TRAIN.SAVE_LATEST and env.is_main:
+            remove_older_checkpoints(cfg.OUTPUT_DIR, epoch + 1)
+    state.start_epoch = epoch + 1
+    barrier()
+
+
+def evaluate(cfg: CfgNode, data: Any, model: nn.Module, env: DistEnv, amp: Amp) -> Dict[str, Dict[str, float]]:
+    """Top-1 / top-5 of `model` on every split of TRAIN.EVAL_SPLITS (gamma per DATA.GAMMA_SPLITS)."""
+    scores = {}
+    for split in cfg.TRAIN.EVAL_SPLITS:
+        loader = data.build_loader(cfg, split, training=False, shuffle=False, drop_last=False)
+        preds = predict(
+            model, loader, num_videos=loader.dataset.num_videos, clips_per_video=clips_per_video(loader.dataset, split),
+            method=cfg.DATA.ENSEMBLE_METHOD, device=env.device, amp=amp,
+        )
+        scores[split] = preds.accuracy()
+        logger.info("eval %s: %s", split, "  ".join(f"{k} {v:.2f}" for k, v in scores[split].items()) or "no labels")
+    return scores
+
+
+def _loop_settings(cfg: CfgNode) -> LoopSettings:
+    return LoopSettings(
+        source_loss=source_loss_fn(cfg.MODEL.LOSS_FUNC, cfg.MODEL.NUM_CLASSES),
+        pseudo_kind=cfg.MODEL.PSEUDO_LOSS_FUNC,
+        soft_t=cfg.MODEL.SOFT_T,
+        threshold=cfg.TRAIN.THRESHOLD,
+        pseudo_step=cfg.TRAIN.PSEUDO_STEP,
+        pseudo_weight=cfg.TRAIN.PSEUDO_WEIGHT,
+        grad_accum_steps=cfg.TRAIN.GRAD_ACCUM_STEPS,
+        clip_grad=cfg.SOLVER.CLIP_GRAD_L2NORM,
+        log_period=cfg.LOG_PERIOD,
+    )
+
+
+def _wrap(model: nn.Module, env: DistEnv) -> nn.Module:
+    if env.world_size == 1:
+        return model
+    device_ids = [env.device.index] if env.device.type == "cuda" else None
+    return nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
+
+
+def _set_epoch(loader: Optional[Any], epoch: int, seed: int) -> None:
+    """Make the epoch's shuffle a function of (RNG_SEED, rank, epoch) only, so a resumed run repeats it.
+
+    A DistributedSampler gets `set_epoch`; a single-process loader's own generator (which also
+    seeds its workers) is reseeded, since a fresh loader after a restart would otherwise begin
+    again from the first epoch's order.
+    """
+    if loader is None:
+        return
+    sampler = getattr(loader, "sampler", None)
+    if hasattr(sampler, "set_epoch"):
+        sampler.set_epoch(epoch)
+    generator = getattr(loader, "generator", None)
+    if isinstance(generator, torch.Generator):
+        generator.manual_seed((seed * 1_000_003 + get_rank() * 10_007 + epoch) % 2**63)
+
+
+def _tensorboard_dir(cfg: CfgNode) -> Optional[str]:
+    if not cfg.TENSORBOARD.ENABLE:
+        return None
+    return cfg.TENSORBOARD.LOG_DIR or str(Path(cfg.OUTPUT_DIR) / "runs")
+
+
+def _flatten(scores: Dict[str, Dict[str, float]]) -> Dict[str, float]:
+    return {f"{split}_{metric}": value for split, metrics in scores.items() for metric, value in metrics.items()}
