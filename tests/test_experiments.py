@@ -1,0 +1,61 @@
+"""The exp_* folders: every config loads on its GPU base and on its CPU preset, and stages chain."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from darkvid.config import load_config
+
+REPO = Path(__file__).resolve().parents[1]
+EXP_DIRS = sorted(p.parent for p in REPO.glob("exp_*/*/config.yaml"))
+MODELS = ("uniformer_b32_k600", "uniformer_b32_ssv2", "mvit_b32_k600", "sf32_k700")
+
+
+def _cpu_preset(exp_dir: Path) -> Path:
+    """The preset that run.sh passes to tools/launch_exp.sh (its third argument)."""
+    match = re.search(r"launch_exp\.sh\" train \"\$\(dirname \"\$0\"\)\" (\S+)", (exp_dir / "run.sh").read_text())
+    assert match, f"{exp_dir}/run.sh does not call tools/launch_exp.sh"
+    return REPO / match.group(1)
+
+
+def test_the_design_card_layout_is_complete():
+    names = {str(p.relative_to(REPO)) for p in EXP_DIRS}
+    expected = {f"{stage}/{m}" for stage in ["exp_adapt_bn"] + [f"exp_pseudo_stage{i}" for i in range(1, 5)] for m in MODELS}
+    assert names == expected | {"exp_experts/uniformer_b32_ssv2"}
+    for exp_dir in EXP_DIRS:
+        for script in ("run.sh", "test.sh"):
+            assert (exp_dir / script).stat().st_mode & 0o111, f"{exp_dir / script} is not executable"
+
+
+@pytest.mark.parametrize("exp_dir", EXP_DIRS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_config_loads_on_gpu_base_and_cpu_preset(exp_dir):
+    gpu = load_config(exp_dir / "config.yaml")
+    cpu = load_config(exp_dir / "config.yaml", base=_cpu_preset(exp_dir))
+    rel = str(exp_dir.relative_to(REPO))
+    for cfg in (gpu, cpu):
+        assert cfg.OUTPUT_DIR == rel
+        assert cfg.MODEL.ARCH == gpu.MODEL.ARCH
+        assert cfg.TEST.DATA_SELECT == gpu.TEST.DATA_SELECT
+        assert cfg.DATA.PSEUDO_CSV == gpu.DATA.PSEUDO_CSV
+        assert cfg.TRAIN.DATASET == gpu.TRAIN.DATASET
+    assert gpu.NUM_GPUS == 4 and gpu.DATA.NUM_FRAMES == 32 and gpu.RNG_SEED == 6666
+    assert cpu.NUM_GPUS == 0 and cpu.DATA.TRAIN_CROP_SIZE == 64
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_each_stage_starts_from_the_previous_stage_and_its_pseudo_labels(model):
+    previous = "exp_adapt_bn"
+    for stage in range(1, 5):
+        cfg = load_config(REPO / f"exp_pseudo_stage{stage}" / model / "config.yaml")
+        assert cfg.TRAIN.CHECKPOINT_FILE_PATH == f"{previous}/{model}/best.pyth"
+        assert cfg.TRAIN.CHECKPOINT_EPOCH_RESET
+        assert cfg.DATA.PSEUDO_CSV == f"pseudo/stage{stage}.csv"
+        previous = f"exp_pseudo_stage{stage}"
+
+
+def test_the_expert_samples_densely_on_the_last_pseudo_labels():
+    cfg = load_config(REPO / "exp_experts" / "uniformer_b32_ssv2" / "config.yaml")
+    assert (cfg.TRAIN.DATASET, cfg.TEST.DATASET) == ("ug2", "ug2")
+    assert cfg.DATA.PSEUDO_CSV == "pseudo/stage4.csv"
