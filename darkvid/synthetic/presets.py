@@ -1,0 +1,69 @@
+"""Generator settings and the named presets (micro for tests, demo for CPUs, full for GPU machines)."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SynthSettings:
+    """Every knob of the generator; videos per split are counted per class."""
+
+    width: int = 128
+    height: int = 96
+    frames: int = 32
+    fps: int = 30
+    train_per_class: int = 16  # normal light, labelled (labeled_train/Train)
+    val_per_class: int = 4  # normal light, validation (dry_run/Validation)
+    dark_per_class: int = 12  # dark, unlabelled training pool (dark_train/Train/N.mp4)
+    arid_per_class: int = 6  # dark, labelled ARID-style validation (ARID_v1.5/clips_v1.5)
+    test_per_class: int = 8  # dark test (Test/N.mp4)
+    exposure: tuple[float, float] = (0.02, 0.06)  # dark exposure range, fraction of normal light
+    noise: float = 0.15  # read-noise std, 8-bit units of linear light
+    full_well: float = 10000.0  # photons of a full-scale pixel: sets the shot noise
+    blur: tuple[float, float] = (0.3, 0.9)  # optical blur sigma range of dark videos, pixels
+    crf: int = 23  # H.264 constant-rate factor (lower: better quality, bigger files)
+
+    def validate(self) -> "SynthSettings":
+        """Raise ValueError naming the first setting that cannot produce a dataset."""
+        if self.width % 2 or self.height % 2 or min(self.width, self.height) < 16:
+            raise ValueError(f"width/height must be even and >= 16 (yuv420p), got {self.width}x{self.height}")
+        if self.frames < 2 or self.fps < 1:
+            raise ValueError(f"frames must be >= 2 and fps >= 1, got frames={self.frames} fps={self.fps}")
+        counts = {f: getattr(self, f) for f in ("train_per_class", "val_per_class", "dark_per_class",
+                                                "arid_per_class", "test_per_class")}
+        bad = [k for k, v in counts.items() if v < 0]
+        if bad or counts["train_per_class"] < 1:
+            raise ValueError(f"videos per class must be >= 0 (train >= 1), got {counts}")
+        lo, hi = self.exposure
+        if not 0 < lo <= hi <= 1:
+            raise ValueError(f"exposure must satisfy 0 < LO <= HI <= 1, got {self.exposure}")
+        if self.noise < 0 or self.full_well <= 0 or min(self.blur) < 0 or self.blur[0] > self.blur[1]:
+            raise ValueError(f"need noise >= 0, full_well > 0, 0 <= blur LO <= HI; got "
+                             f"noise={self.noise} full_well={self.full_well} blur={self.blur}")
+        if not 0 <= self.crf <= 51:
+            raise ValueError(f"crf must be in [0, 51], got {self.crf}")
+        return self
+
+    def to_dict(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+
+
+PRESETS: dict[str, SynthSettings] = {
+    "micro": SynthSettings(width=64, height=48, frames=16, train_per_class=2, val_per_class=1,
+                           dark_per_class=1, arid_per_class=1, test_per_class=1),
+    "demo": SynthSettings(),
+    "full": SynthSettings(width=320, height=240, frames=64, train_per_class=100, val_per_class=20,
+                          dark_per_class=100, arid_per_class=60, test_per_class=60),
+}
+
+
+def get_preset(name: str, **overrides) -> SynthSettings:
+    """A preset with some settings replaced (None values are ignored), validated."""
+    if name not in PRESETS:
+        raise KeyError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    changes = {k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items() if v is not None}
+    unknown = set(changes) - {f.name for f in dataclasses.fields(SynthSettings)}
+    if unknown:
+        raise KeyError(f"unknown synthetic setting(s): {', '.join(sorted(unknown))}")
+    return dataclasses.replace(PRESETS[name], **changes).validate()
