@@ -14,6 +14,7 @@ from torch import nn
 
 from darkvid.models import build_model
 from darkvid.utils.checkpoint import checkpoint_path, remove_older_checkpoints
+from darkvid.utils.flops import model_summary
 
 from .amp import Amp
 from .bn_adapt import adapt_bn
@@ -58,9 +59,9 @@ def fit(cfg: CfgNode, data: Any = None) -> TrainState:
         save_config(cfg, cfg.OUTPUT_DIR)
     seed_everything(cfg.RNG_SEED + env.rank)
     model = build_model(cfg).to(env.device)
-    if cfg.LOG_MODEL_INFO:
-        count = sum(p.numel() for p in model.parameters())
-        logger.info("%s (MODEL.ARCH %s): %.2fM parameters", type(model).__name__, cfg.MODEL.ARCH, count / 1e6)
+    if cfg.LOG_MODEL_INFO and env.is_main:
+        summary = model_summary(model, cfg.DATA.NUM_FRAMES, cfg.DATA.TRAIN_CROP_SIZE)
+        logger.info("%s (MODEL.ARCH %s): %s", type(model).__name__, cfg.MODEL.ARCH, summary)
     optimizer = build_optimizer(cfg, model)
     amp = Amp.create(cfg.TRAIN.MIXED_PRECISION, env.device)
     state = restore_training(cfg, model, optimizer, amp)
