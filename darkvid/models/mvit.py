@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
+from .init import init_transformer_weights
 from .mvit_attention import MultiScaleBlock, Thw
 from .mvit_config import BlockSpec, MViTConfig, block_layout, mvit_config_from_cfg
 from .registry import register_model
@@ -97,14 +98,7 @@ class MViT(nn.Module):
     def _init_weights(self) -> None:
         for param in self._pos_cls_names():
             nn.init.trunc_normal_(getattr(self, param), std=0.02)
-        for module in self.modules():
-            if isinstance(module, nn.Linear):
-                nn.init.trunc_normal_(module.weight, std=0.02)
-                if module.bias is not None:
-                    nn.init.zeros_(module.bias)
-            elif isinstance(module, nn.LayerNorm):
-                nn.init.ones_(module.weight)
-                nn.init.zeros_(module.bias)
+        self.apply(init_transformer_weights)
 
     def _pos_cls_names(self) -> List[str]:
         names = ["pos_embed_spatial", "pos_embed_temporal", "pos_embed_class", "pos_embed", "cls_token"]

@@ -19,6 +19,7 @@ from torch.utils.checkpoint import checkpoint
 
 from darkvid.config import ConfigError
 
+from .init import init_transformer_weights
 from .registry import register_model
 from .uniformer_blocks import AttentionBlock, ConvBlock, PatchEmbed
 
@@ -103,7 +104,7 @@ class UniFormer(nn.Module):
         self.norm = nn.BatchNorm3d(dims[3])
         self.head_drop = nn.Dropout(config.head_drop_rate)
         self.head = nn.Linear(dims[3], config.num_classes)
-        self.apply(_init_weights)
+        self.apply(init_transformer_weights)
 
     def _block(self, stage: int, drop_path: float) -> nn.Module:
         c = self.config
@@ -143,16 +144,6 @@ class UniFormer(nn.Module):
     def forward(self, x: List[torch.Tensor]) -> torch.Tensor:
         features = self.forward_features(x[0])
         return self.head(self.head_drop(features.flatten(2).mean(-1)))
-
-
-def _init_weights(module: nn.Module) -> None:
-    if isinstance(module, nn.Linear):
-        nn.init.trunc_normal_(module.weight, std=0.02)
-        if module.bias is not None:
-            nn.init.zeros_(module.bias)
-    elif isinstance(module, nn.LayerNorm):
-        nn.init.ones_(module.weight)
-        nn.init.zeros_(module.bias)
 
 
 def uniformer_config_from_cfg(cfg: CfgNode) -> UniFormerConfig:
