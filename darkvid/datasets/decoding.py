@@ -7,11 +7,14 @@ Indices past the frames the file really holds repeat its last frame.
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from pathlib import Path
 from typing import Callable, Dict, List, Protocol, Sequence
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 logger = logging.getLogger(__name__)
 
@@ -31,16 +34,34 @@ class FrameReader(Protocol):
         """Frames `choose(frame_count)` of `path`, uint8 [T, H, W, 3]."""
 
 
-def check_video_file(path: Path) -> None:
-    """Raise `VideoDecodeError` for a missing or empty file, before a decoder sees it."""
-    if not path.is_file():
+def check_video_file(path: Path) -> os.stat_result:
+    """Raise `VideoDecodeError` for a missing or empty file, before a decoder sees it.
+
+    Returns the file's stat (one system call per video read), which the frame cache keys on.
+    """
+    try:
+        info = os.stat(path)
+    except OSError:
+        info = None
+    if info is None or not stat.S_ISREG(info.st_mode):
         raise VideoDecodeError(f"video not found: {path}")
-    if path.stat().st_size == 0:
+    if info.st_size == 0:
         raise VideoDecodeError(f"video file is empty: {path}")
+    return info
+
+
+def _rgb(frame: av.VideoFrame, reformatter: VideoReformatter) -> np.ndarray:
+    # `to_ndarray(format=...)` builds a new swscale context per frame, which cost more than
+    # decoding; one reformatter per video reuses it and gives the same pixels.
+    return reformatter.reformat(frame, format="rgb24").to_ndarray()
 
 
 class PyAVReader:
-    """PyAV decoding that stops at the last needed frame."""
+    """PyAV decoding that stops at the last needed frame and converts only the chosen frames to RGB.
+
+    With `multi_thread` the codec decodes with frame and slice threads (DATA_LOADER.
+    ENABLE_MULTI_THREAD_DECODE), else with one thread; the pixels are the same either way.
+    """
 
     def __init__(self, multi_thread: bool = False) -> None:
         self.multi_thread = multi_thread
@@ -55,9 +76,14 @@ class PyAVReader:
                 stream = container.streams.video[0]
                 if self.multi_thread:
                     stream.thread_type = "AUTO"
+                else:
+                    # FFmpeg's default starts slice threads for every opened video, which costs
+                    # more than decoding a short clip and oversubscribes the loader's workers.
+                    stream.codec_context.thread_count = 1
                 if stream.frames > 0:
                     return self._decode_some(container, stream, list(choose(stream.frames)), path)
-                frames = [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+                reformatter = VideoReformatter()
+                frames = [_rgb(f, reformatter) for f in container.decode(stream)]
         except av.FFmpegError as err:
             raise VideoDecodeError(f"cannot decode {path}: {err}") from err
         if not frames:
@@ -69,16 +95,17 @@ class PyAVReader:
         needed = set(wanted)
         last_needed = max(wanted)
         got: Dict[int, np.ndarray] = {}
+        reformatter = VideoReformatter()
         frame, count = None, 0
         for count, frame in enumerate(container.decode(stream), start=1):
             if count - 1 in needed:
-                got[count - 1] = frame.to_ndarray(format="rgb24")
+                got[count - 1] = _rgb(frame, reformatter)
             if count - 1 >= last_needed:
                 break
         if frame is None:
             raise VideoDecodeError(f"no frames decoded from {path}")
         if len(got) < len(needed):
-            got.setdefault(count - 1, frame.to_ndarray(format="rgb24"))
+            got.setdefault(count - 1, _rgb(frame, reformatter))
         return np.stack([got[min(i, count - 1)] for i in wanted])
 
 

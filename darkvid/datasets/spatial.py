@@ -70,11 +70,14 @@ def random_resized_crop(
 ) -> torch.Tensor:
     """Crop a random area fraction `scale` and aspect ratio `ratio` of the clip, resized to `size`."""
     height, width = frames.shape[-2:]
-    top, left, crop_h, crop_w = _resized_crop_box(height, width, scale, ratio, rng)
+    top, left, crop_h, crop_w = resized_crop_box(height, width, scale, ratio, rng)
     return resize(frames[..., top:top + crop_h, left:left + crop_w], size, size)
 
 
-def _resized_crop_box(height: int, width: int, scale: Sequence[float], ratio: Sequence[float], rng: Any):
+def resized_crop_box(
+    height: int, width: int, scale: Sequence[float], ratio: Sequence[float], rng: Any = random
+) -> Tuple[int, int, int, int]:
+    """(top, left, height, width) of `random_resized_crop`'s box, drawn from `rng`."""
     area = height * width
     log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
     for _ in range(10):
@@ -98,10 +101,3 @@ def _resized_crop_box(height: int, width: int, scale: Sequence[float], ratio: Se
 def horizontal_flip(frames: torch.Tensor) -> torch.Tensor:
     """Mirror every frame left to right."""
     return frames.flip(-1)
-
-
-def normalize(frames: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
-    """(frames - mean) / std per channel; frames [T, C, H, W] in [0, 1]."""
-    mean_t = torch.as_tensor(mean, dtype=frames.dtype).view(1, -1, 1, 1)
-    std_t = torch.as_tensor(std, dtype=frames.dtype).view(1, -1, 1, 1)
-    return (frames - mean_t) / std_t

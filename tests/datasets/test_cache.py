@@ -73,3 +73,38 @@ def test_a_cached_dataset_gives_the_same_items(layout, tmp_path):
     assert isinstance(cached.reader, FrameCache)
     for i in range(len(plain)):
         assert torch.equal(plain[i][0][0], cached[i][0][0])
+
+
+def test_reads_after_the_first_touch_only_the_video_stat_and_the_entry(tmp_path, coded_video, monkeypatch):
+    cache = FrameCache(tmp_path, PyAVReader())
+    first = cache.read(coded_video, lambda n: CHOSEN)
+    monkeypatch.setattr(FrameCache, "load", lambda *a: (_ for _ in ()).throw(AssertionError("reloaded")))
+    monkeypatch.setattr(FrameCache, "entry_path", lambda *a: (_ for _ in ()).throw(AssertionError("rehashed")))
+    np.testing.assert_array_equal(cache.read(coded_video, lambda n: [19, 0]), first[[4, 0]])
+
+
+def test_a_removed_entry_is_rebuilt_by_a_remembering_reader(tmp_path, coded_video):
+    cache = FrameCache(tmp_path, PyAVReader())
+    first = cache.read(coded_video, lambda n: CHOSEN)
+    cache.entry_path(coded_video).unlink()
+    np.testing.assert_array_equal(cache.read(coded_video, lambda n: CHOSEN), first)
+    assert cache.entry_path(coded_video).is_file()
+
+
+def test_an_edited_video_is_noticed_by_a_remembering_reader(tmp_path):
+    video = write_video(tmp_path / "v.mp4", num_frames=5)
+    cache = FrameCache(tmp_path / "cache", PyAVReader())
+    assert cache.read(video, lambda n: [n - 1]).shape[0] == 1
+    write_video(video, num_frames=7)
+    os.utime(video, ns=(1, 1))
+    lengths = []
+    cache.read(video, lambda n: lengths.append(n) or [0])
+    assert lengths == [7]
+
+
+def test_a_truncated_entry_is_rebuilt_by_a_remembering_reader(tmp_path, coded_video):
+    cache = FrameCache(tmp_path, PyAVReader())
+    first = cache.read(coded_video, lambda n: CHOSEN)
+    entry = cache.entry_path(coded_video)
+    entry.write_bytes(entry.read_bytes()[:1000])
+    np.testing.assert_array_equal(cache.read(coded_video, lambda n: CHOSEN), first)

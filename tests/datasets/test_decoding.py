@@ -1,6 +1,7 @@
 """Decoding: the chosen frames, in order, from PyAV and decord; bad files are named."""
 import logging
 
+import av
 import numpy as np
 import pytest
 
@@ -67,3 +68,27 @@ def test_decord_falls_back_to_pyav_with_one_warning(monkeypatch, caplog):
     assert sum("decord is not installed" in r.message for r in caplog.records) == 1
     with pytest.raises(ValueError, match="DECODING_BACKEND"):
         make_reader("opencv")
+
+
+def _noise_video(path, num_frames=6):
+    rng = np.random.default_rng(0)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for _ in range(num_frames):
+            image = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def test_pyav_pixels_equal_per_frame_to_ndarray(tmp_path):
+    # One reused reformatter per video must convert exactly as `to_ndarray(format="rgb24")` does.
+    video = _noise_video(tmp_path / "noise.mp4")
+    with av.open(str(video)) as container:
+        expected = np.stack([f.to_ndarray(format="rgb24") for f in container.decode(video=0)])
+    for multi_thread in (False, True):
+        frames = PyAVReader(multi_thread).read(video, lambda n: [5, 0, 2, 2])
+        np.testing.assert_array_equal(frames, expected[[5, 0, 2, 2]])

@@ -47,3 +47,11 @@ def test_correction_modes():
         GammaCorrection("off")
     with pytest.raises(TypeError, match="uint8"):
         apply_gamma(frames.astype(np.float32), 0.5)
+
+
+@pytest.mark.parametrize("shape", [(3, 7, 9, 3), (5,), (2, 3), (0, 4, 4, 3)])
+def test_fast_lookup_equals_indexing_the_table_for_any_layout(shape):
+    frames = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
+    np.testing.assert_array_equal(apply_gamma(frames, 0.45), gamma_lut(0.45)[frames])
+    strided = np.random.default_rng(2).integers(0, 256, (2, 8, 6, 3), dtype=np.uint8)[:, ::2, 1:]
+    np.testing.assert_array_equal(apply_gamma(strided, 0.25), gamma_lut(0.25)[strided])

@@ -87,3 +87,58 @@ def test_random_erasing_uses_one_box_for_the_whole_clip():
     erased = out.eq(0)
     assert erased.any()
     assert all(torch.equal(erased[0], erased[t]) for t in range(4))
+
+
+def _reference_train_clip(frames, transform, rng):
+    """The training transform as first written: float frames, resize/crop, flip, normalise, layout."""
+    clip = torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous().float().div(255.0)
+    if transform.relative_scales:
+        clip = random_resized_crop(clip, transform.crop_size, transform.relative_scales, transform.relative_aspect, rng)
+    else:
+        clip = short_side_resize(clip, round(rng.uniform(*transform.jitter_scales)))
+        height, width = clip.shape[-2:]
+        top = rng.randint(0, max(height - transform.crop_size, 0))
+        left = rng.randint(0, max(width - transform.crop_size, 0))
+        clip = clip[..., top:top + transform.crop_size, left:left + transform.crop_size]
+    if transform.flip and rng.random() < 0.5:
+        clip = clip.flip(-1)
+    mean = torch.tensor(transform.mean).view(1, 3, 1, 1)
+    std = torch.tensor(transform.std).view(1, 3, 1, 1)
+    clip = (clip - mean) / std
+    if transform.bgr:
+        clip = clip.flip(1)
+    return clip.permute(1, 0, 2, 3).contiguous()
+
+
+@pytest.mark.parametrize("relative", [False, True])
+@pytest.mark.parametrize("bgr", [False, True])
+def test_fast_train_transform_gives_the_reference_values(relative, bgr):
+    frames = np.random.default_rng(1).integers(0, 256, (3, 60, 80, 3), dtype=np.uint8)
+    transform = TrainTransform(
+        crop_size=32, jitter_scales=(36, 52), relative_scales=(0.2, 1.0) if relative else (),
+        relative_aspect=(0.75, 1.33) if relative else (), mean=(0.4, 0.45, 0.5), std=(0.2, 0.25, 0.3), bgr=bgr,
+    )
+    for seed in range(6):
+        got = transform(frames, random.Random(seed))
+        expected = _reference_train_clip(frames, transform, random.Random(seed))
+        assert got.is_contiguous() and got.shape == (3, 3, 32, 32)
+        assert torch.equal(got, expected)
+
+
+def test_eval_transform_gives_the_reference_values():
+    frames = np.random.default_rng(2).integers(0, 256, (2, 48, 64, 3), dtype=np.uint8)
+    clip = torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous().float().div(255.0)
+    for crop in range(3):
+        expected = (uniform_crop(short_side_resize(clip, 32), 32, crop) - 0.45) / 0.225
+        got = EvalTransform(32)(frames, crop)
+        assert torch.equal(got, expected.permute(1, 0, 2, 3))
+
+
+def test_random_erasing_in_the_transform_erases_whole_frames_alike():
+    frames = np.full((4, 40, 40, 3), 128, np.uint8)
+    transform = TrainTransform(crop_size=32, jitter_scales=(40, 40), erasing=ClipRandomErasing(1.0, "const"))
+    random.seed(0)
+    clip = transform(frames, random.Random(0))
+    erased = clip.eq(0).all(dim=0)  # [T, H, W]: const mode fills every channel with 0
+    assert clip.shape == (3, 4, 32, 32) and erased.any()
+    assert all(torch.equal(erased[0], erased[t]) for t in range(4))
