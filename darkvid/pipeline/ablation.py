@@ -1,0 +1,96 @@
+"""Ablation steps on the dark test set for one model: what each part of the method adds.
+
+Rows (cumulative): trained on normal light with no adaptation and no gamma; + gamma at test; + BN
+adaptation on uncorrected dark clips (the seed's way); + BN adaptation on gamma-corrected clips (the
+adapt-BN model itself); + 3 views x 3 crops; + each pseudo-label stage; + the ensembles. The two
+training rows are the adapt-BN experiment run again into ablation/ with BN overrides; every other
+row reuses trained weights through test.sh (TEST.CHECKPOINT_FILE_PATH) into its own folder.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from .layout import View, config_files, model_exp, prediction_file, stage_name
+from .step import Step
+from .steps import ABLATION, TEST, TEST_VIEWS, Plan
+
+FULL_VIEWS = TEST_VIEWS[-1]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One ablation row: its label and the prediction file (or submission) it is scored from."""
+
+    key: str
+    label: str
+    file: str
+
+
+def _out(plan: Plan, folder: str, view: View) -> str:
+    exp = model_exp(0, plan.preset.ablation_model)
+    return prediction_file(plan.preset, exp, view, out_dir=f"{ABLATION}/{folder}")
+
+
+def training_steps(plan: Plan) -> list[Step]:
+    """Normal-light-only training (then tested with gamma) and BN adaptation on uncorrected clips."""
+    model = plan.preset.ablation_model
+    exp = model_exp(0, model)
+    normal = f"{ABLATION}/normal_only"
+    train_normal = plan.launch(exp, "run.sh", "adapt", "OUTPUT_DIR", normal, "BN.USE_PRECISE_STATS", "False",
+                                "DATA.GAMMA_MODE", "off", *TEST.overrides())
+    gamma = plan.launch(exp, "test.sh", "adapt", "OUTPUT_DIR", f"{ABLATION}/normal_only_gamma",
+                         "TEST.CHECKPOINT_FILE_PATH", f"{normal}/best.pyth", *TEST.overrides())
+    raw = f"{ABLATION}/bn_raw"
+    train_raw = plan.launch(exp, "run.sh", "adapt", "OUTPUT_DIR", raw, "BN.ADAPT_GAMMA", "False", *TEST.overrides())
+    config = config_files(exp, plan.preset.darkvid_preset)
+    return [
+        Step(f"{ABLATION}.normal_only", (train_normal, gamma),
+             (f"{normal}/best.pyth", _out(plan, "normal_only", TEST), _out(plan, "normal_only_gamma", TEST)),
+             configs=config, deps=("data",), clean=(normal, f"{ABLATION}/normal_only_gamma")),
+        Step(f"{ABLATION}.bn_raw", (train_raw,), (f"{raw}/best.pyth", _out(plan, "bn_raw", TEST)),
+             configs=config, deps=("data",), clean=(raw,)),
+    ]
+
+
+def views_step(plan: Plan) -> Step:
+    """3x3 test predictions of the adapt-BN model and of each stage before the last (the last has them)."""
+    model = plan.preset.ablation_model
+    commands, outputs, inputs, deps = [], [], [], []
+    for stage in range(plan.last):
+        exp = model_exp(stage, model)
+        folder = f"{ABLATION}/{stage_name(stage)}_3x3"
+        commands.append(plan.launch(exp, "test.sh", "adapt" if stage == 0 else "stage", "OUTPUT_DIR", folder,
+                                     "TEST.CHECKPOINT_FILE_PATH", f"{exp}/best.pyth", *FULL_VIEWS.overrides()))
+        outputs.append(prediction_file(plan.preset, exp, FULL_VIEWS, out_dir=folder))
+        inputs.append(f"{exp}/best.pyth")
+        deps.append(f"{stage_name(stage)}.{model}")
+    folders = tuple(f"{ABLATION}/{stage_name(s)}_3x3" for s in range(plan.last))
+    return Step(f"{ABLATION}.views", tuple(commands), tuple(outputs), tuple(inputs), deps=tuple(deps), clean=folders)
+
+
+def rows(plan: Plan) -> list[Row]:
+    """The ablation table's rows, in order."""
+    model = plan.preset.ablation_model
+    out = [
+        Row("normal_only", "normal light only, no adaptation, no gamma (1x1)", _out(plan, "normal_only", TEST)),
+        Row("gamma", "+ gamma correction at test", _out(plan, "normal_only_gamma", TEST)),
+        Row("bn_raw", "+ BN adaptation on uncorrected dark clips (seed)", _out(plan, "bn_raw", TEST)),
+        Row("bn_gamma", "+ BN adaptation on gamma-corrected clips (adapt-BN model)", plan.pred(0, model, TEST)),
+        Row("views", "+ 3 views x 3 crops", _views_file(plan, 0)),
+    ]
+    for stage in range(1, plan.last + 1):
+        out.append(Row(stage_name(stage), f"+ pseudo-label {stage_name(stage)} (3x3)", _views_file(plan, stage)))
+    out.append(Row("vote_fixed", "+ ensemble and vote, the seed's fixed weights", "ensemble/fixed/submission.csv"))
+    if plan.preset.vote_search:
+        out.append(Row("vote_searched", "+ ensemble and vote, weights searched on arid (submission)",
+                       "ensemble/searched/submission.csv"))
+    return out
+
+
+def _views_file(plan: Plan, stage: Optional[int]) -> str:
+    model = plan.preset.ablation_model
+    if stage == plan.last:
+        return plan.pred(stage, model, FULL_VIEWS)
+    exp = model_exp(stage, model)
+    return prediction_file(plan.preset, exp, FULL_VIEWS, out_dir=f"{ABLATION}/{stage_name(stage)}_3x3")

@@ -1,0 +1,137 @@
+"""WORK/report/: report.md for people, summary.json for machines, and the figures.
+
+`python -m darkvid.pipeline.report --work-dir WORK --preset PRESET` (the pipeline's last step)
+scores every prediction file the plan names against the labelled CSVs and gathers the pseudo-label
+summaries, the submission's score, the ablation and the time of each step.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from darkvid.config import get_cfg
+from darkvid.ensemble.io import atomic_write_text, write_json
+from darkvid.ensemble.scoring import score_file
+
+from . import ablation, plots
+from .graph import build_plan
+from .layout import DATA, EXPERT, MODELS, model_exp, stage_name
+from .presets import load_preset
+from .step import read_marker
+from .steps import ARID, TEST, Plan
+
+def _top1(work: Path, file: str, labels: str) -> Optional[float]:
+    path, truth = work / file, work / DATA / labels
+    if not path.exists() or not truth.exists():
+        return None
+    return round(float(score_file(path, truth)["top1"]), 2)
+
+
+def _normal_val(work: Path, exp: str) -> Optional[float]:
+    """val_dry top-1 at the epoch best.pyth was chosen (the best arid top-1) from stats.jsonl."""
+    path = work / exp / "stats.jsonl"
+    if not path.exists():
+        return None
+    evals = [json.loads(line) for line in path.read_text().splitlines() if '"eval"' in line]
+    evals = [e for e in evals if "arid_top1" in e and "val_dry_top1" in e]
+    if not evals:
+        return None
+    return round(max(evals, key=lambda e: e["arid_top1"])["val_dry_top1"], 2)
+
+
+def model_table(plan: Plan) -> dict[str, dict[str, dict[str, Optional[float]]]]:
+    """stage -> model -> normal-val / dark-val / test top-1 (1 view x 1 crop)."""
+    work, table = plan.work, {}
+    for stage in [*range(plan.last + 1), None]:
+        models = [EXPERT] if stage is None else MODELS
+        table["expert" if stage is None else stage_name(stage)] = {
+            m: {"normal_val_top1": _normal_val(work, model_exp(stage, m)),
+                "dark_val_top1": _top1(work, plan.pred(stage, m, ARID), "arid.csv"),
+                "test_top1": _top1(work, plan.pred(stage, m, TEST), "test_labels.csv")} for m in models}
+    return table
+
+
+def _pct(value: Optional[float]) -> Optional[float]:
+    return None if value is None else round(100.0 * value, 2)
+
+
+def pseudo_table(plan: Plan) -> dict[str, dict[str, Any]]:
+    """Per stage: selected videos, pool share, coverage and precision on the labelled ARID videos (%)."""
+    out = {}
+    for stage in range(1, plan.last + 1):
+        path = plan.work / DATA / "pseudo" / f"stage{stage}.json"
+        if not path.exists():
+            continue
+        data = json.loads(path.read_text())
+        quality = data.get("labelled", {})
+        out[f"stage{stage}"] = {
+            "selected": data["selected"], "pool": data["pool"], "pool_coverage": _pct(data.get("pool_coverage")),
+            "coverage": _pct(quality.get("coverage")), "precision": _pct(quality.get("precision")),
+            "target_precision": _pct(data.get("target_precision")),
+            "coverage_per_class": [_pct(v) for v in quality.get("coverage_per_class", [])],
+            "precision_per_class": [_pct(v) for v in quality.get("precision_per_class", [])],
+            "thresholds": data.get("thresholds"),
+        }
+    return out
+
+
+def step_seconds(plan: Plan, names: list[str]) -> dict[str, Optional[float]]:
+    """Seconds each step took when it last ran (from its completion marker)."""
+    out = {}
+    for name in names:
+        marker = read_marker(plan.work, name)
+        out[name] = None if marker is None else marker.get("seconds")
+    return out
+
+
+def build_summary(plan: Plan, step_names: list[str]) -> dict[str, Any]:
+    """Everything the report shows, as plain data (accuracies and rates in percent)."""
+    work = plan.work
+    seconds = step_seconds(plan, [n for n in step_names if n != "report"])
+    rows = [{"key": r.key, "label": r.label, "file": r.file,
+             "test_top1": _top1(work, r.file, "test_labels.csv")} for r in ablation.rows(plan)]
+    normal = next((r["test_top1"] for r in rows if r["key"] == "normal_only"), None)
+    adapted = next((r["test_top1"] for r in rows if r["key"] == "bn_gamma"), None)
+    return {
+        "preset": plan.preset.name, "stages": plan.last, "ablation_model": plan.preset.ablation_model,
+        "models": model_table(plan),
+        "pseudo": pseudo_table(plan),
+        "submission": {"file": "submission.csv", "test_top1": _top1(work, "submission.csv", "test_labels.csv"),
+                       "fixed_vote_test_top1": _top1(work, "ensemble/fixed/submission.csv", "test_labels.csv")},
+        "ablation": rows,
+        "normal_only_drop": None if normal is None or adapted is None else round(adapted - normal, 2),
+        "seconds": seconds,
+        "total_seconds": round(sum(v for v in seconds.values() if v is not None), 1),
+    }
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Write report.md, summary.json and the figures; returns the exit status."""
+    from .report_md import render_markdown
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--work-dir", type=Path, default=Path("."))
+    parser.add_argument("--preset", required=True, help="preset name or YAML path")
+    args = parser.parse_args(argv)
+    work = args.work_dir.resolve()
+    preset = load_preset(args.preset)
+    steps = build_plan(preset, work)
+    plan = Plan(preset, work)
+    summary = build_summary(plan, [s.name for s in steps])
+    out = work / "report"
+    write_json(out / "summary.json", summary)
+    plots.accuracy_plot(out / "accuracy.png", summary["models"])
+    plots.pseudo_plot(out / "pseudo.png", summary["pseudo"])
+    cfg = get_cfg()
+    first = (work / DATA / cfg.DATA.SPLIT_CSV.TEST).read_text().splitlines()[0].split(",")[0]
+    plots.frames_strip(out / "frames.png", work / DATA, f"{cfg.DATA.VIDEO_DIR.TEST}/{first}", cfg.DATA.GAMMA)
+    atomic_write_text(out / "report.md", render_markdown(summary, list(cfg.DATA.CLASS_NAMES)))
+    print(f"report -> {out / 'report.md'}; submission top-1 {summary['submission']['test_top1']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

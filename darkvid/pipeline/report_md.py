@@ -1,0 +1,68 @@
+"""report.md from the summary: the model zoo table, pseudo labels, submission, ablation, times."""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+
+def _num(value: Optional[float], digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _table(header: Sequence[str], rows: list[Sequence[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    return lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+
+
+def _models(summary: dict) -> list[str]:
+    rows = [(stage, model, _num(r["normal_val_top1"]), _num(r["dark_val_top1"]), _num(r["test_top1"]))
+            for stage, models in summary["models"].items() for model, r in models.items()]
+    return ["## Models per stage", "",
+            "Top-1 (%) with 1 view x 1 crop: normal-light validation (val_dry, at the epoch best.pyth was "
+            "chosen), dark validation (arid) and the dark test set (against data/test_labels.csv).", "",
+            *_table(("stage", "model", "normal val", "dark val (arid)", "dark test"), rows), "",
+            "![accuracy per stage](accuracy.png)", ""]
+
+
+def _pseudo(summary: dict, names: Sequence[str]) -> list[str]:
+    pseudo = summary["pseudo"]
+    if not pseudo:
+        return []
+    rows = [(s, f"{p['selected']}/{p['pool']}", _num(p["pool_coverage"]), _num(p["coverage"]), _num(p["precision"]),
+             _num(p["target_precision"])) for s, p in pseudo.items()]
+    lines = ["## Pseudo labels", "",
+             "Selected videos of the pool (total_unlabel); coverage and precision (%) on its labelled ARID "
+             "videos; the target precision the automatic thresholds were chosen for (on arid).", "",
+             *_table(("stage", "selected", "pool %", "coverage", "precision", "target"), rows), "",
+             "Per class (coverage / precision, %):", ""]
+    header = ("stage", *names)
+    per_class = [(s, *(f"{_num(c, 0)} / {_num(q, 0)}" for c, q in zip(p["coverage_per_class"], p["precision_per_class"])))
+                 for s, p in pseudo.items()]
+    return lines + _table(header, per_class) + ["", "![pseudo labels per stage](pseudo.png)", ""]
+
+
+def _ablation(summary: dict) -> list[str]:
+    rows = [(r["label"], _num(r["test_top1"]), f"`{r['file']}`") for r in summary["ablation"]]
+    return [f"## Ablation on the dark test set ({summary['ablation_model']})", "",
+            "Each row adds one part of the method to the one above (1x1 views x crops until the 3x3 row).", "",
+            *_table(("setting", "test top-1 (%)", "predictions"), rows), "",
+            f"BN adaptation with gamma against normal-light training alone: {_num(summary['normal_only_drop'])} points.", ""]
+
+
+def _times(summary: dict) -> list[str]:
+    rows = [(name, _num(sec, 1)) for name, sec in summary["seconds"].items()]
+    return ["## Time per step", "", "Seconds each step took when it last ran (steps may run two at a time).", "",
+            *_table(("step", "seconds"), rows), "", f"Sum of step times: {_num(summary['total_seconds'], 1)} s.", ""]
+
+
+def render_markdown(summary: dict, class_names: Sequence[str]) -> str:
+    """The report as Markdown text."""
+    sub = summary["submission"]
+    lines = [f"# darkvid pipeline report: preset {summary['preset']}", "",
+             f"{summary['stages']} pseudo-label stage(s). Machine-readable: `summary.json`.", "",
+             "## Submission", "",
+             f"`submission.csv`: dark test top-1 **{_num(sub['test_top1'])}%** "
+             f"(the seed's fixed vote weights: {_num(sub['fixed_vote_test_top1'])}%).", "",
+             "![confusion matrix of the submission](confusion.png)", "",
+             "![a test video: normal light, dark, gamma-corrected](frames.png)", ""]
+    lines += _models(summary) + _pseudo(summary, class_names) + _ablation(summary) + _times(summary)
+    return "\n".join(lines)

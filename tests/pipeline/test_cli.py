@@ -1,0 +1,27 @@
+"""tools/run_pipeline.py's exit codes and messages, without running any training."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    return subprocess.run([sys.executable, str(REPO / "tools" / "run_pipeline.py"), *args], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_only_a_step_whose_inputs_are_missing_fails_naming_it(tmp_path):
+    result = cli("--preset", "micro", "--work-dir", str(tmp_path), "--only", "pseudo1")
+    assert result.returncode == 1
+    assert "step pseudo1 failed: needs step(s) adapt_bn.uniformer_b32_k600" in result.stderr
+    assert "command: (not started)" in result.stderr
+
+
+def test_unknown_preset_and_step_are_usage_errors(tmp_path):
+    result = cli("--preset", "nosuch", "--work-dir", str(tmp_path))
+    assert result.returncode == 2 and "preset 'nosuch' not found" in result.stderr
+    result = cli("--preset", "micro", "--work-dir", str(tmp_path), "--from", "stage7")
+    assert result.returncode == 2 and "no step or group named 'stage7'" in result.stderr

@@ -1,0 +1,108 @@
+"""The step graph: order, dependencies, generated configs, and --from / --only selection."""
+import pytest
+import yaml
+
+from darkvid.pipeline.graph import build_plan, check_graph, matching, select
+from darkvid.pipeline.layout import MODELS
+from darkvid.pipeline.presets import PresetError, load_preset
+from darkvid.pipeline.step import Step
+
+
+def chain(*names):
+    return [Step(n, (), (), deps=(names[i - 1],) if i else ()) for i, n in enumerate(names)]
+
+
+STEPS = chain("data", "adapt_bn.a", "adapt_bn.b", "pseudo1", "stage1.a", "stage1.b", "report")
+
+
+@pytest.fixture(scope="module")
+def micro_plan(tmp_path_factory):
+    work = tmp_path_factory.mktemp("work")
+    return work, build_plan(load_preset("micro"), work)
+
+
+def test_no_flag_runs_everything_and_forces_nothing():
+    chosen, force = select(STEPS)
+    assert [s.name for s in chosen] == [s.name for s in STEPS] and force == set()
+
+
+def test_from_reruns_the_step_and_everything_after():
+    chosen, force = select(STEPS, start="pseudo1")
+    assert len(chosen) == len(STEPS)
+    assert force == {"pseudo1", "stage1.a", "stage1.b", "report"}
+
+
+def test_from_a_group_starts_at_its_first_member():
+    _, force = select(STEPS, start="adapt_bn")
+    assert force == {s.name for s in STEPS[1:]}
+
+
+def test_only_runs_one_step_or_one_group():
+    chosen, force = select(STEPS, only="stage1.b")
+    assert [s.name for s in chosen] == ["stage1.b"] and force == {"stage1.b"}
+    chosen, _ = select(STEPS, only="stage1")
+    assert [s.name for s in chosen] == ["stage1.a", "stage1.b"]
+
+
+def test_unknown_step_and_both_flags_are_errors():
+    with pytest.raises(ValueError, match="no step or group named 'stage9'"):
+        matching(STEPS, "stage9")
+    with pytest.raises(ValueError, match="cannot be combined"):
+        select(STEPS, start="data", only="report")
+
+
+def test_check_graph_rejects_late_dependencies_and_repeats():
+    with pytest.raises(ValueError, match="do not come before"):
+        check_graph([Step("b", (), (), deps=("a",)), Step("a", (), ())])
+    with pytest.raises(ValueError, match="twice"):
+        check_graph([Step("a", (), ()), Step("a", (), ())])
+
+
+def test_micro_plan_order_and_contents(micro_plan):
+    work, steps = micro_plan
+    names = [s.name for s in steps]
+    assert names[0] == "data" and names[-1] == "report"
+    assert names.index("pseudo1") > max(names.index(f"adapt_bn.{m}") for m in MODELS)
+    assert names.index("pseudo2") > max(names.index(f"stage1.{m}") for m in MODELS)
+    assert "stage3.mvit_b32_k600" not in names, "micro runs two pseudo stages"
+    expert = steps[names.index("expert.uniformer_b32_ssv2")]
+    assert "pseudo2" in expert.deps and "pseudo/stage2.csv" in expert.commands[0].argv
+    stage = steps[names.index("stage1.sf32_k700")]
+    assert stage.commands[0].argv[1].endswith("exp_pseudo_stage1/sf32_k700/run.sh")
+    assert ("DARKVID_PRESET", "tiny") in stage.commands[0].env
+    assert "exp_pseudo_stage1/sf32_k700/aridx16x64x1x1.pkl" in stage.outputs
+    assert "exp_adapt_bn/sf32_k700/best.pyth" in stage.inputs and stage.clean == ("exp_pseudo_stage1/sf32_k700",)
+
+
+def test_generated_pseudo_and_vote_configs(micro_plan):
+    work, _ = micro_plan
+    pseudo = yaml.safe_load((work / "configs" / "pseudo_stage2.yaml").read_text())
+    assert pseudo["thresholds"] == "auto" and pseudo["auto"]["stage"] == 2
+    assert pseudo["out"] == "pseudo/stage2.csv" and pseudo["data_root"] == "data"
+    assert pseudo["auto"]["val_predictions"]["mvit_b32_k600"] == "exp_pseudo_stage1/mvit_b32_k600/aridx8x64x1x1.pkl"
+    vote = yaml.safe_load((work / "configs" / "vote_fixed.yaml").read_text())
+    assert vote["predictions"]["dense_3x3"] == "exp_experts/uniformer_b32_ssv2/testx8x64x3x3.pkl"
+    assert vote["predictions"]["sf_1x3"] == "exp_pseudo_stage2/sf32_k700/testx16x64x1x3.pkl"
+    assert vote["vote"] == ["mode1", "mode4"] and vote["out"] == "ensemble/fixed/submission.csv"
+
+
+def test_presets_load_and_reject_unknown_keys(tmp_path):
+    demo = load_preset("demo")
+    assert demo.stages == 4 and demo.generator == "demo" and "SOLVER.MAX_EPOCH" in demo.run_overrides("adapt")
+    assert load_preset("full").darkvid_preset is None
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("stages: 2\nepochs: 3\n")
+    with pytest.raises(PresetError, match="unknown key"):
+        load_preset(str(bad))
+
+
+def test_prediction_names_match_the_tester():
+    from darkvid.config import load_config
+    from darkvid.engine.tester import prediction_path
+    from darkvid.pipeline.layout import REPO, View, prediction_file
+
+    preset = load_preset("micro")
+    view = View("arid", 3, 3)
+    cfg = load_config(REPO / "exp_adapt_bn/sf32_k700/config.yaml", [*preset.run_overrides("all"), *view.overrides()],
+                      base=str(REPO / "configs/tiny/sf.yaml"))
+    assert prediction_file(preset, "exp_adapt_bn/sf32_k700", view) == f"exp_adapt_bn/sf32_k700/{prediction_path(cfg).name}"

@@ -1,0 +1,43 @@
+"""report.md rendering and the figures, from a small hand-made summary."""
+from darkvid.pipeline import plots
+from darkvid.pipeline.genconf import vote_views
+from darkvid.pipeline.report_md import render_markdown
+
+NAMES = ["Drink", "Jump", "Pick", "Pour", "Push", "Run", "Sit", "Stand", "Turn", "Walk", "Wave"]
+
+
+def summary():
+    row = {"normal_val_top1": 80.0, "dark_val_top1": None, "test_top1": 55.5}
+    return {
+        "preset": "micro", "stages": 1, "ablation_model": "uniformer_b32_k600",
+        "models": {"adapt_bn": {"mvit_b32_k600": row}, "stage1": {"mvit_b32_k600": dict(row, dark_val_top1=60.0)}},
+        "pseudo": {"stage1": {"selected": 5, "pool": 22, "pool_coverage": 22.73, "coverage": 40.0, "precision": 75.0,
+                              "target_precision": 95.0, "coverage_per_class": [50.0] * 11,
+                              "precision_per_class": [None] * 11, "thresholds": [0.5] * 11}},
+        "submission": {"test_top1": 63.64, "fixed_vote_test_top1": 54.55},
+        "ablation": [{"key": "normal_only", "label": "normal light only", "file": "a.pkl", "test_top1": 9.09}],
+        "normal_only_drop": 12.5, "seconds": {"data": 3.21, "pseudo1": None}, "total_seconds": 3.2,
+    }
+
+
+def test_markdown_has_every_section_and_marks_missing_numbers():
+    text = render_markdown(summary(), NAMES)
+    assert "dark test top-1 **63.64%**" in text and "fixed vote weights: 54.55%" in text
+    assert "| stage1 | mvit_b32_k600 | 80.00 | 60.00 | 55.50 |" in text
+    assert "| adapt_bn | mvit_b32_k600 | 80.00 | — | 55.50 |" in text
+    assert "| stage1 | 5/22 | 22.73 | 40.00 | 75.00 | 95.00 |" in text
+    assert "| stage1 | 50 / — |" in text and "| normal light only | 9.09 | `a.pkl` |" in text
+    assert "| data | 3.2 |" in text and "| pseudo1 | — |" in text
+    assert "12.50 points" in text
+
+
+def test_plots_write_pngs(tmp_path):
+    data = summary()
+    assert plots.accuracy_plot(tmp_path / "a.png", data["models"]).read_bytes()[:4] == b"\x89PNG"
+    assert plots.pseudo_plot(tmp_path / "p.png", data["pseudo"]).stat().st_size > 1000
+
+
+def test_vote_names_map_to_models_and_views():
+    views = {name: (model, v, c) for name, model, v, c in vote_views()}
+    assert views["sf_3x3"] == ("sf32_k700", 3, 3) and views["dense_1x1"] == (None, 1, 1)
+    assert len(views) == 10

@@ -1,0 +1,98 @@
+"""The whole method in one command: data, adapt-BN, pseudo-label stages, expert, vote, report.
+
+    python tools/run_pipeline.py [--work-dir DIR] [--data-root DIR] [--preset demo|micro|full]
+                                 [--from STEP | --only STEP] [--list] [--verbose] [--jobs N]
+
+The work directory is laid out like the repository (WORK/data, WORK/exp_*/...), and every step runs
+there what a user would run by hand (exp_*/*/run.sh, test.sh, gen_pseudo_tools, test_ensemble_vote.py,
+tools/score.py). Finished steps are skipped; an interrupted run continues where it stopped.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from darkvid.pipeline.graph import build_plan, select  # noqa: E402
+from darkvid.pipeline.presets import PresetError, available_presets, load_preset  # noqa: E402
+from darkvid.pipeline.runner import Runner, StepFailed  # noqa: E402
+from darkvid.pipeline.step import is_complete  # noqa: E402
+
+
+def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--work-dir", type=Path, default=Path("work_dirs/demo"), help="where everything is written")
+    parser.add_argument("--data-root", type=Path, help="dataset root (default WORK/data); linked as WORK/data")
+    parser.add_argument("--preset", default="demo", help=f"one of {', '.join(available_presets())}, or a YAML path")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--from", dest="start", metavar="STEP", help="rerun STEP (or group, e.g. stage2) and all after it")
+    group.add_argument("--only", metavar="STEP", help="rerun only STEP (or group); its inputs must exist")
+    parser.add_argument("--jobs", type=int, help="independent steps run at once (default: the preset's)")
+    parser.add_argument("--list", action="store_true", help="print the steps and whether each is complete, then exit")
+    parser.add_argument("--verbose", action="store_true", help="echo every log line, not one per epoch")
+    return parser.parse_args(argv)
+
+
+def link_data(work: Path, data_root: Optional[Path]) -> None:
+    """Make WORK/data the dataset root: a symlink to --data-root, or a folder the generator fills."""
+    data = work / "data"
+    if data_root is None:
+        data.mkdir(parents=True, exist_ok=True)
+        return
+    target = data_root.resolve()
+    target.mkdir(parents=True, exist_ok=True)
+    if data.is_symlink() and data.resolve() == target:
+        return
+    if data.is_symlink() or (data.is_dir() and not any(data.iterdir())):
+        data.unlink() if data.is_symlink() else data.rmdir()
+    elif data.exists():
+        raise SystemExit(f"{data} exists and is not a link to {target}; remove it or drop --data-root")
+    data.symlink_to(target, target_is_directory=True)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the pipeline; returns the exit status (1 when a step fails)."""
+    args = parse_args(argv)
+    try:
+        preset = load_preset(args.preset)
+    except PresetError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    work = args.work_dir.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    link_data(work, args.data_root)
+    os.environ.setdefault("OMP_NUM_THREADS", "1" if (args.jobs or preset.jobs) > 1 else str(os.cpu_count() or 1))
+    steps = build_plan(preset, work)
+    if args.list:
+        for i, step in enumerate(steps, 1):
+            print(f"{i:>3} {step.name:<32} {'complete' if is_complete(step, work) else 'to run'}")
+        return 0
+    try:
+        chosen, force = select(steps, args.start, args.only)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    by_name = {s.name: s for s in steps}
+    runner = Runner(work, jobs=args.jobs or preset.jobs, verbose=args.verbose)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the running commands too (no markers)
+    print(f"darkvid pipeline: preset {preset.name}, work dir {work}, {len(chosen)} step(s)", flush=True)
+    try:
+        seconds = runner.run(chosen, force, outside_ok=lambda name: is_complete(by_name[name], work))
+    except StepFailed as err:
+        print(err.report(), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: the same command continues where this run stopped", file=sys.stderr)
+        return 130
+    print(f"finished: {len(seconds)} step(s) ran ({sum(seconds.values()):.0f} s of step time); "
+          f"submission {work / 'submission.csv'}, report {work / 'report' / 'report.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
