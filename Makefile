@@ -17,7 +17,7 @@ $(STAMP): setup.py
 	touch $(STAMP)
 
 demo: install
-	$(PY) tools/make_synthetic_arid.py --root data/synthetic_demo --preset demo
+	$(PY) tools/run_pipeline.py --preset demo --work-dir work_dirs/demo
 
 test: install
 	$(PY) -m pytest -q
