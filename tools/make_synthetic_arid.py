@@ -36,6 +36,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument("--dark-per-class", type=int, help="dark unlabelled training (dark_train/Train/N.mp4)")
     g.add_argument("--arid-per-class", type=int, help="dark labelled validation (ARID_v1.5/clips_v1.5)")
     g.add_argument("--test-per-class", type=int, help="dark test (Test/N.mp4)")
+    g = p.add_argument_group("scene")
+    g.add_argument("--placement", type=float,
+                   help="spread of the actor's position around the frame centre, 0 (centred) to 1 (anywhere)")
     g = p.add_argument_group("dark camera")
     g.add_argument("--exposure", type=float, nargs=2, metavar=("LO", "HI"),
                    help="dark exposure range as a fraction of normal light (log-uniform), e.g. 0.02 0.06")
@@ -49,7 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     knobs = ("width", "height", "frames", "fps", "crf", "train_per_class", "val_per_class", "dark_per_class",
-             "arid_per_class", "test_per_class", "exposure", "noise", "full_well", "blur")
+             "arid_per_class", "test_per_class", "placement", "exposure", "noise", "full_well", "blur")
     try:
         settings = get_preset(args.preset, **{k: getattr(args, k) for k in knobs})
         summary = generate(args.root, settings, seed=args.seed, workers=args.workers, force=args.force)

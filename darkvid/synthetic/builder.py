@@ -43,7 +43,7 @@ def make_video(job: VideoJob, settings: SynthSettings, seed: int) -> np.ndarray:
     """Frames [T, H, W, 3] uint8 of one video as the camera records them (before compression)."""
     action_rng, scene_rng, camera_rng, noise_rng = video_rngs(seed, job.split, job.index)
     pose = pose_sequence(CLASS_NAMES[job.label], settings.frames, sample_action_params(action_rng))
-    scene = sample_scene(scene_rng, pose, settings.width, settings.height)
+    scene = sample_scene(scene_rng, pose, settings.width, settings.height, settings.placement)
     if job.split in DARK_SPLITS:
         cam = sample_dark_camera(camera_rng, settings.exposure, settings.blur, settings.full_well, settings.noise)
     else:

@@ -22,6 +22,7 @@ class SynthSettings:
     noise: float = 0.15  # read-noise std, 8-bit units of linear light
     full_well: float = 10000.0  # photons of a full-scale pixel: sets the shot noise
     blur: tuple[float, float] = (0.3, 0.9)  # optical blur sigma range of dark videos, pixels
+    placement: float = 0.3  # how far off centre the actor may stand, fraction of the free room (1: anywhere)
     crf: int = 23  # H.264 constant-rate factor (lower: better quality, bigger files)
 
     def validate(self) -> "SynthSettings":
@@ -41,6 +42,8 @@ class SynthSettings:
         if self.noise < 0 or self.full_well <= 0 or min(self.blur) < 0 or self.blur[0] > self.blur[1]:
             raise ValueError(f"need noise >= 0, full_well > 0, 0 <= blur LO <= HI; got "
                              f"noise={self.noise} full_well={self.full_well} blur={self.blur}")
+        if not 0 <= self.placement <= 1:
+            raise ValueError(f"placement must be in [0, 1], got {self.placement}")
         if not 0 <= self.crf <= 51:
             raise ValueError(f"crf must be in [0, 51], got {self.crf}")
         return self

@@ -9,6 +9,8 @@ import numpy as np
 from darkvid.synthetic.skeleton import Pose
 
 BACKGROUNDS = ("noise", "stripes", "gradient")
+ACTOR_HEIGHT = (0.78, 0.95)  # the actor's standing height, fraction of the frame height (framed on the actor)
+WALL_SATURATION = 0.4  # walls and floors keep this share of a random colour's saturation (muted rooms)
 Colour = tuple[int, int, int]
 
 
@@ -77,6 +79,11 @@ def sample_look(rng: np.random.Generator) -> Look:
     )
 
 
+def _muted(colour: np.ndarray) -> np.ndarray:
+    grey = colour.mean()
+    return grey + WALL_SATURATION * (colour - grey)
+
+
 def make_background(rng: np.random.Generator, width: int, height: int, ground_y: float) -> np.ndarray:
     """A smooth textured wall (noise, stripes or gradient) above a floor of another colour."""
     kind = BACKGROUNDS[int(rng.integers(len(BACKGROUNDS)))]
@@ -93,10 +100,10 @@ def make_background(rng: np.random.Generator, width: int, height: int, ground_y:
         theta = rng.uniform(0, 2 * np.pi)
         proj = xx * np.cos(theta) + yy * np.sin(theta)
         field = (proj - proj.min()) / max(float(np.ptp(proj)), 1e-6)
-    a = np.array(_colour(rng, 40, 215))
-    b = np.clip(a + rng.normal(0, 35, size=3), 0, 255)  # a gentle texture: the actor should stand out
+    a = _muted(np.array(_colour(rng, 40, 215)))
+    b = np.clip(a + rng.normal(0, 15, size=3), 0, 255)  # a gentle texture: the actor should stand out
     wall = a + field[..., None] * (b - a)
-    floor = np.array(_colour(rng, 20, 200)) * (1.0 + 0.15 * (yy[..., None] - ground_y) / height)
+    floor = _muted(np.array(_colour(rng, 20, 200))) * (1.0 + 0.15 * (yy[..., None] - ground_y) / height)
     image = np.where(yy[..., None] >= ground_y, floor, wall)
     image += rng.normal(0, 4, size=image.shape)  # fine grain so flat areas are not perfectly flat
     return np.clip(image, 0, 255).astype(np.uint8)
@@ -123,17 +130,24 @@ def _extent(pose: Pose, base_yaw: float, mirror: int) -> tuple[float, float]:
     return float(min(xs)), float(max(xs))
 
 
-def sample_scene(rng: np.random.Generator, pose: Pose, width: int, height: int) -> SceneParams:
-    """Place the actor so the whole performance stays in frame, then draw the rest of the scene."""
+def sample_scene(
+    rng: np.random.Generator, pose: Pose, width: int, height: int, spread: float = 1.0
+) -> SceneParams:
+    """Place the actor so the whole performance stays in frame, then draw the rest of the scene.
+
+    `spread` is how far from the centre the performance may sit, as a fraction of the free room
+    on either side: a camera framed on the actor (as ARID's are) keeps it small.
+    """
     mirror = 1 if rng.random() < 0.5 else -1
     base_yaw = float(rng.uniform(0.25, 0.8))
     x_lo, x_hi = _extent(pose, base_yaw, mirror)
     up = pose.joints[..., 2].max() + 0.08
     ground_y = float(rng.uniform(0.84, 0.97) * height)
     max_scale = min(0.92 * width / (x_hi - x_lo), (ground_y - 0.03 * height) / up)
-    scale = float(min(rng.uniform(0.6, 0.85) * height, max_scale))
+    scale = float(min(rng.uniform(*ACTOR_HEIGHT) * height, max_scale))
     lo, hi = -x_lo * scale, width - x_hi * scale
-    origin_x = float(rng.uniform(lo, hi)) if hi > lo else 0.5 * (lo + hi)
+    offset = float(rng.uniform(0.0, 1.0)) if hi > lo else 0.5
+    origin_x = lo + (hi - lo) * (0.5 + spread * (offset - 0.5))
     frames = pose.joints.shape[0]
     distractors = tuple(
         Distractor(
@@ -141,7 +155,7 @@ def sample_scene(rng: np.random.Generator, pose: Pose, width: int, height: int) 
             velocity=(float(rng.normal(0, 0.01 * width)), float(rng.normal(0, 0.005 * height))),
             radius=float(rng.uniform(0.02, 0.05) * height), colour=_colour(rng),
         )
-        for _ in range(int(rng.choice([0, 0, 1, 2])))
+        for _ in range(int(rng.choice([0, 0, 0, 1])))
     )
     return SceneParams(
         scale=scale, origin_x=origin_x, ground_y=ground_y, mirror=mirror, base_yaw=base_yaw,
