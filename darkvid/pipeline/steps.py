@@ -8,6 +8,7 @@ tools/score.py.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -30,7 +31,9 @@ class Plan:
     def __init__(self, preset: Preset, work: Path) -> None:
         self.preset, self.work = preset, Path(work)
         self.env = (("DARKVID_PRESET", preset.darkvid_preset),) if preset.darkvid_preset else ()
-        self.env += (("PYTHONPATH", str(REPO)),)
+        # run.sh starts `python` from PATH unless told otherwise: use this interpreter (the venv's).
+        launcher = os.environ.get("DARKVID_LAUNCHER") or sys.executable
+        self.env += (("PYTHONPATH", str(REPO)), ("DARKVID_LAUNCHER", launcher))
         self.last = preset.stages
 
     def pred(self, stage: Optional[int], model: str, view: View) -> str:
