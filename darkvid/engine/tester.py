@@ -1,6 +1,7 @@
 """Testing: predict TEST.DATA_SELECT with views x crops and write the prediction files."""
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import pickle
@@ -15,6 +16,7 @@ from darkvid.models import build_model
 from darkvid.utils.checkpoint import latest_checkpoint, load_weights
 
 from .amp import Amp
+from .bn_adapt import adapt_bn
 from .distributed import barrier, current_env
 from .logging import setup_logging
 from .predict import Predictions, predict
@@ -44,8 +46,9 @@ def prediction_path(cfg: CfgNode) -> Path:
 def run_test(cfg: CfgNode, data: Any = None) -> Path:
     """Predict TEST.DATA_SELECT with the tested weights and write the .pkl and .npz files (main process).
 
-    The weights already hold adapted BN statistics (written after BN adaptation), so no
-    adaptation happens here.
+    Training checkpoints already hold adapted BN statistics. TEST.ADAPT_BN re-estimates them
+    here on BN.ADAPT_SPLIT, so a normal-light-only checkpoint can be tested with BN adaptation
+    without retraining.
 
     Returns:
         The path of the .pkl file.
@@ -61,6 +64,9 @@ def run_test(cfg: CfgNode, data: Any = None) -> Path:
     model = build_model(cfg)
     load_weights(checkpoint, model, strict_head=True)
     model.to(env.device)
+    if cfg.TEST.ADAPT_BN:
+        batches = functools.partial(data.build_loader, cfg, cfg.BN.ADAPT_SPLIT, gamma=cfg.BN.ADAPT_GAMMA)
+        adapt_bn(model, batches, cfg.BN.NUM_BATCHES_PRECISE, env.device)
     split = cfg.TEST.DATA_SELECT
     loader = data.build_loader(cfg, split, training=False, shuffle=False, drop_last=False)
     clips = clips_per_video(loader.dataset, split, cfg.TEST.NUM_ENSEMBLE_VIEWS, cfg.TEST.NUM_SPATIAL_CROPS)

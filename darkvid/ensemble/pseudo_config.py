@@ -16,7 +16,7 @@ from .config_file import check_keys, read_mapping, resolve, temperatures
 _TOP_KEYS = ("num_classes", "root", "data_root", "split_csv", "predictions", "temperature", "weights",
              "thresholds", "auto", "labels_csv", "out", "summary")
 _AUTO_KEYS = ("val_predictions", "val_csv", "target_precision", "relax_per_stage", "stage",
-              "search_weights", "search_step")
+              "search_weights", "search_step", "min_selected")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class AutoSettings:
     stage: int = 1
     search_weights: bool = False
     search_step: float = 0.1
+    min_selected: int = 0  # floor: keep at least this many of the pool, the most confident first
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,14 @@ def _auto(data: Any, root: Path, data_root: Path, where: str) -> AutoSettings:
         stage=int(data.get("stage", 1)),
         search_weights=bool(data.get("search_weights", False)),
         search_step=float(data.get("search_step", 0.1)),
+        min_selected=_count(data.get("min_selected", 0), f"{where}.min_selected"),
     )
+
+
+def _count(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise EnsembleConfigError(f"{where}: expected an integer >= 0, got {value!r}")
+    return value
 
 
 def load_pseudo_config(path: str | Path, *, root: Optional[str] = None, data_root: Optional[str] = None,

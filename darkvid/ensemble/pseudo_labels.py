@@ -4,6 +4,7 @@ Every input is read and checked before anything is written, so a bad file leaves
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
@@ -16,6 +17,8 @@ from .predictions import SplitRows, load_prediction_set, pair_with_csv, read_spl
 from .pseudo_config import PseudoConfig
 from .thresholds import (auto_thresholds, fixed_thresholds, relaxed_target, search_weights, select,
                          thresholds_to_list)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -47,6 +50,23 @@ def _choose(config: PseudoConfig, val: Optional[tuple[dict[str, np.ndarray], np.
     target = relaxed_target(auto.target_precision, auto.relax_per_stage, auto.stage)
     info["target_precision"] = target
     return spec, auto_thresholds(combine(probs, spec), labels, target), info
+
+
+def keep_with_floor(probs: np.ndarray, mask: np.ndarray, min_selected: int) -> tuple[np.ndarray, bool]:
+    """Row indices to keep: the mask's, or the `min_selected` most confident rows if it keeps fewer.
+
+    A target precision too strict for a weak ensemble can select nothing, which would leave the
+    next stage with no pseudo labels; the floor keeps it going with the videos it trusts most.
+
+    Returns:
+        Indices in pool order, and whether the floor replaced the mask's selection.
+    """
+    keep = np.flatnonzero(mask)
+    floor = min(min_selected, len(probs))
+    if keep.size >= floor:
+        return keep, False
+    order = np.argsort(-probs.max(axis=1), kind="stable")
+    return np.sort(order[:floor]), True
 
 
 def summarize(paths: list[str], labels: np.ndarray, pool: int, truth: Optional[Mapping[str, int]],
@@ -82,10 +102,18 @@ def run_pseudo_labels(config: PseudoConfig) -> PseudoResult:
         val = (model_probs(config, val_files), val_rows.labels)
     spec, thresholds, info = _choose(config, val)
     probs = combine(model_probs(config, files), spec)
-    keep = np.flatnonzero(select(probs, thresholds))
+    mask = select(probs, thresholds)
+    floor = config.auto.min_selected if config.auto is not None else 0
+    keep, floor_applied = keep_with_floor(probs, mask, floor)
+    if floor_applied:
+        logger.warning("%s: the thresholds keep %d of %d videos, fewer than auto.min_selected %d; "
+                       "keeping the %d most confident instead", config.source, int(mask.sum()), len(probs),
+                       floor, keep.size)
     paths = [rows.paths[i] for i in keep]
     labels = probs[keep].argmax(axis=1)
     summary = summarize(paths, labels, len(rows.paths), truth, config.num_classes)
+    if config.auto is not None:
+        info.update(min_selected=floor, selected_by_thresholds=int(mask.sum()), floor_applied=floor_applied)
     summary.update(info, thresholds=thresholds_to_list(thresholds), weights=spec.to_dict())
     return PseudoResult(spec, thresholds, paths, labels, probs[keep], summary)
 
