@@ -2,9 +2,10 @@
 
 Rows (cumulative): trained on normal light with no adaptation and no gamma; + gamma at test; + BN
 adaptation on uncorrected dark clips (the seed's way); + BN adaptation on gamma-corrected clips (the
-adapt-BN model itself); + 3 views x 3 crops; + each pseudo-label stage; + the ensembles. The two
-training rows are the adapt-BN experiment run again into ablation/ with BN overrides; every other
-row reuses trained weights through test.sh (TEST.CHECKPOINT_FILE_PATH) into its own folder.
+adapt-BN model itself); + 3 views x 3 crops; + each pseudo-label stage; + the ensembles. The one
+training run is the adapt-BN experiment again into ablation/ with BN adaptation and gamma off; the
+gamma and seed-style BN rows test those same weights (TEST.ADAPT_BN re-estimates the statistics at
+test time), and every other row reuses trained weights through test.sh into its own folder.
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def _out(plan: Plan, folder: str, view: View) -> str:
 
 
 def training_steps(plan: Plan) -> list[Step]:
-    """Normal-light-only training (then tested with gamma) and BN adaptation on uncorrected clips."""
+    """Normal-light-only training, then its weights tested with gamma and with seed-style BN adaptation."""
     model = plan.preset.ablation_model
     exp = model_exp(0, model)
     normal = f"{ABLATION}/normal_only"
@@ -41,15 +42,15 @@ def training_steps(plan: Plan) -> list[Step]:
                                 "DATA.GAMMA_MODE", "off", *TEST.overrides())
     gamma = plan.launch(exp, "test.sh", "adapt", "OUTPUT_DIR", f"{ABLATION}/normal_only_gamma",
                          "TEST.CHECKPOINT_FILE_PATH", f"{normal}/best.pyth", *TEST.overrides())
-    raw = f"{ABLATION}/bn_raw"
-    train_raw = plan.launch(exp, "run.sh", "adapt", "OUTPUT_DIR", raw, "BN.ADAPT_GAMMA", "False", *TEST.overrides())
-    config = config_files(exp, plan.preset.darkvid_preset)
+    raw = plan.launch(exp, "test.sh", "adapt", "OUTPUT_DIR", f"{ABLATION}/bn_raw",
+                       "TEST.CHECKPOINT_FILE_PATH", f"{normal}/best.pyth", "TEST.ADAPT_BN", "True",
+                       "BN.ADAPT_GAMMA", "False", *TEST.overrides())
+    outputs = (f"{normal}/best.pyth", _out(plan, "normal_only", TEST), _out(plan, "normal_only_gamma", TEST),
+               _out(plan, "bn_raw", TEST))
     return [
-        Step(f"{ABLATION}.normal_only", (train_normal, gamma),
-             (f"{normal}/best.pyth", _out(plan, "normal_only", TEST), _out(plan, "normal_only_gamma", TEST)),
-             configs=config, deps=("data",), clean=(normal, f"{ABLATION}/normal_only_gamma")),
-        Step(f"{ABLATION}.bn_raw", (train_raw,), (f"{raw}/best.pyth", _out(plan, "bn_raw", TEST)),
-             configs=config, deps=("data",), clean=(raw,)),
+        Step(f"{ABLATION}.normal_only", (train_normal, gamma, raw), outputs,
+             configs=config_files(exp, plan.preset.darkvid_preset), deps=("data",),
+             clean=(normal, f"{ABLATION}/normal_only_gamma", f"{ABLATION}/bn_raw")),
     ]
 
 
@@ -75,7 +76,8 @@ def rows(plan: Plan) -> list[Row]:
     out = [
         Row("normal_only", "normal light only, no adaptation, no gamma (1x1)", _out(plan, "normal_only", TEST)),
         Row("gamma", "+ gamma correction at test", _out(plan, "normal_only_gamma", TEST)),
-        Row("bn_raw", "+ BN adaptation on uncorrected dark clips (seed)", _out(plan, "bn_raw", TEST)),
+        Row("bn_raw", "+ BN adaptation on uncorrected dark clips at test (seed's way, same weights)",
+            _out(plan, "bn_raw", TEST)),
         Row("bn_gamma", "+ BN adaptation on gamma-corrected clips (adapt-BN model)", plan.pred(0, model, TEST)),
         Row("views", "+ 3 views x 3 crops", _views_file(plan, 0)),
     ]
