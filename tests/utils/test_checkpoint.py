@@ -313,8 +313,7 @@ def _tiny_model(arch: str) -> tuple:
     fixture = torch.load(shared_path("reference", f"{arch}_tiny_fixture.pt"), weights_only=True)
     from darkvid.models import MODEL_REGISTRY, build_model
 
-    if arch not in MODEL_REGISTRY:
-        pytest.skip(f"model {arch!r} is not registered in darkvid.models yet")
+    assert arch in MODEL_REGISTRY, f"model {arch!r} is not registered in darkvid.models"
     cfg = get_cfg()
     section = cfg[_SECTIONS[arch]]
     for key, value in {**fixture["hyperparams"], **_TINY_EXTRA.get(arch, {})}.items():
