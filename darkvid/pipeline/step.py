@@ -48,11 +48,14 @@ class Step:
     nonempty: tuple[str, ...] = ()  # outputs that also count as missing when empty
 
 
-def _file_id(path: Path) -> list[Any]:
+def _file_id(work: Path, rel: str) -> list[Any]:
+    """The input as the fingerprint sees it: named relative to the work directory, so a moved or
+    copied work directory keeps its completed steps."""
+    path = work / rel
     if not path.exists():
-        return [str(path), None]
+        return [rel, None]
     stat = path.stat()
-    return [str(path), stat.st_size, stat.st_mtime_ns]
+    return [rel, stat.st_size, stat.st_mtime_ns]
 
 
 def fingerprint(step: Step, work: Path) -> str:
@@ -64,7 +67,7 @@ def fingerprint(step: Step, work: Path) -> str:
     payload = {
         "commands": [[list(c.argv), list(c.env)] for c in step.commands],
         "configs": configs,
-        "inputs": [_file_id(work / rel) for rel in step.inputs],
+        "inputs": [_file_id(work, rel) for rel in step.inputs],
         "outputs": list(step.outputs),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

@@ -134,3 +134,25 @@ def test_empty_output_that_must_hold_rows_fails(tmp_path):
     step = Step("pseudo", (sh(": > rows.csv"),), ("rows.csv",), nonempty=("rows.csv",), note="lower the target")
     with pytest.raises(StepFailed, match="rows.csv. lower the target"):
         run(tmp_path, [step])
+
+
+def test_parallel_commands_split_the_cores_unless_the_user_chose(tmp_path, monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    step = Step("t", (sh("echo $OMP_NUM_THREADS > t.txt"),), ("t.txt",))
+    Runner(tmp_path, jobs=4, stream=io.StringIO()).run([step])
+    assert (tmp_path / "t.txt").read_text().strip() == "2"
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    Runner(tmp_path, jobs=4, stream=io.StringIO()).run([step], force=["t"])
+    assert (tmp_path / "t.txt").read_text().strip() == "3"
+
+
+def test_a_copied_work_directory_keeps_its_completed_steps(tmp_path):
+    import shutil
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "in.txt").write_text("x")
+    step = count_step(inputs=("in.txt",))
+    run(tmp_path / "a", [step])
+    shutil.copytree(tmp_path / "a", tmp_path / "b", copy_function=shutil.copy2)
+    assert is_complete(step, tmp_path / "b") and run(tmp_path / "b", [step]) == {}
