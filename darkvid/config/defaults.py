@@ -235,6 +235,7 @@ _C.TEST.NUM_SPATIAL_CROPS = 1  # spatial crops per view: 1 (centre) or 3
 _C.TEST.TEST_BEST = True  # test best.pyth rather than the latest checkpoint
 _C.TEST.SAVE_RESULTS_PATH = ""  # prediction file name; empty uses the seed's SPLITxFRAMESxCROPxVIEWSxCROPS.pkl
 _C.TEST.SKIP_BAD_VIDEOS = False  # mark undecodable test videos invalid instead of failing
+_C.TEST.EXTRA_VIEWS = []  # more predictions by the same process, each "SPLIT:VIEWS:CROPS" (e.g. "test:3:3"), one PKL each
 _C.TEST.ADAPT_BN = False  # re-estimate BN statistics on BN.ADAPT_SPLIT clips before predicting
 
 # ---------------------------------------------------------------------------------------------

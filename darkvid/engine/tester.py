@@ -12,6 +12,7 @@ from typing import Any, Optional
 import numpy as np
 from fvcore.common.config import CfgNode
 
+from darkvid.config import ConfigError
 from darkvid.models import build_model
 from darkvid.utils.checkpoint import latest_checkpoint, load_weights
 
@@ -44,14 +45,14 @@ def prediction_path(cfg: CfgNode) -> Path:
 
 
 def run_test(cfg: CfgNode, data: Any = None) -> Path:
-    """Predict TEST.DATA_SELECT with the tested weights and write the .pkl and .npz files (main process).
+    """Predict TEST.DATA_SELECT (then TEST.EXTRA_VIEWS) and write the .pkl and .npz files (main process).
 
     Training checkpoints already hold adapted BN statistics. TEST.ADAPT_BN re-estimates them
     here on BN.ADAPT_SPLIT, so a normal-light-only checkpoint can be tested with BN adaptation
     without retraining.
 
     Returns:
-        The path of the .pkl file.
+        The path of the first .pkl file (TEST.DATA_SELECT's).
     """
     if data is None:
         from .trainer import default_data
@@ -60,13 +61,43 @@ def run_test(cfg: CfgNode, data: Any = None) -> Path:
     env = current_env(cfg)
     setup_logging(cfg.OUTPUT_DIR, env.is_main)
     checkpoint = checkpoint_to_test(cfg)
-    check_testing(cfg, checkpoint, env.world_size)
+    for view in test_views(cfg):
+        check_testing(view, checkpoint, env.world_size)
     model = build_model(cfg)
     load_weights(checkpoint, model, strict_head=True)
     model.to(env.device)
     if cfg.TEST.ADAPT_BN:
         batches = functools.partial(data.build_loader, cfg, cfg.BN.ADAPT_SPLIT, gamma=cfg.BN.ADAPT_GAMMA)
         adapt_bn(model, batches, cfg.BN.NUM_BATCHES_PRECISE, env.device)
+    paths = [_predict_view(view_cfg, model, data, env, checkpoint) for view_cfg in test_views(cfg)]
+    barrier()
+    return paths[0]
+
+
+def test_views(cfg: CfgNode) -> list:
+    """The configuration of each prediction to make: TEST.DATA_SELECT first, then TEST.EXTRA_VIEWS.
+
+    Raises:
+        ConfigError: an extra view that is not SPLIT:VIEWS:CROPS; SAVE_RESULTS_PATH set with extra views.
+    """
+    views = [cfg]
+    if cfg.TEST.EXTRA_VIEWS and cfg.TEST.SAVE_RESULTS_PATH:
+        raise ConfigError("TEST.SAVE_RESULTS_PATH names one file: it cannot be used with TEST.EXTRA_VIEWS")
+    for text in cfg.TEST.EXTRA_VIEWS:
+        parts = str(text).split(":")
+        if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit() or "0" in (parts[1], parts[2]):
+            raise ConfigError(f"TEST.EXTRA_VIEWS: {text!r} is not SPLIT:VIEWS:CROPS (e.g. 'test:3:3')")
+        view = cfg.clone()
+        view.defrost()
+        view.TEST.DATA_SELECT = parts[0]
+        view.TEST.NUM_ENSEMBLE_VIEWS, view.TEST.NUM_SPATIAL_CROPS = int(parts[1]), int(parts[2])
+        view.TEST.EXTRA_VIEWS = []
+        view.freeze()
+        views.append(view)
+    return views
+
+
+def _predict_view(cfg: CfgNode, model: Any, data: Any, env: Any, checkpoint: Optional[Path]) -> Path:
     split = cfg.TEST.DATA_SELECT
     loader = data.build_loader(cfg, split, training=False, shuffle=False, drop_last=False)
     clips = clips_per_video(loader.dataset, split, cfg.TEST.NUM_ENSEMBLE_VIEWS, cfg.TEST.NUM_SPATIAL_CROPS)
@@ -82,7 +113,6 @@ def run_test(cfg: CfgNode, data: Any = None) -> Path:
             "tested %s on %s (%d videos): %s -> %s", checkpoint, split, preds.labels.numel(),
             "  ".join(f"{k} {v:.2f}" for k, v in scores.items()) or "no labels", path,
         )
-    barrier()
     return path
 
 

@@ -84,6 +84,24 @@ def test_test_writes_logits_in_csv_order(tmp_path):
     assert not np.allclose(saved["video_preds"].sum(1), 1.0)
 
 
+def test_extra_views_match_separate_runs_one_file_each(tmp_path):
+    cfg = make_cfg(tmp_path, "SOLVER.MAX_EPOCH", "1")
+    data = FakeData({"arid": 5, "val_dry": 4})
+    fit(cfg, data=data)
+    both = make_cfg(tmp_path, "TRAIN.ENABLE", "False", "TEST.EXTRA_VIEWS", "['val_dry:2:3']")
+    first = run_test(both, data=data)
+    alone = make_cfg(tmp_path, "TRAIN.ENABLE", "False", "TEST.DATA_SELECT", "val_dry",
+                     "TEST.NUM_ENSEMBLE_VIEWS", "2", "TEST.NUM_SPATIAL_CROPS", "3", "TEST.SAVE_RESULTS_PATH", "alone.pkl")
+    extra_file = tmp_path / "out" / "val_dryx8x256x2x3.pkl"
+    assert first == prediction_path(cfg) and extra_file.is_file()
+    separate = run_test(alone, data=data)
+    with extra_file.open("rb") as a, separate.open("rb") as b:
+        np.testing.assert_array_equal(pickle.load(a)["video_preds"], pickle.load(b)["video_preds"])
+    for bad in ("['val_dry:2']", "['val_dry:0:1']", "['val_dry:x:1']"):
+        with pytest.raises(ConfigError, match="TEST.EXTRA_VIEWS"):
+            run_test(make_cfg(tmp_path, "TEST.EXTRA_VIEWS", bad), data=data)
+
+
 def test_preflight_names_missing_files_and_keys(tmp_path):
     cfg = make_cfg(tmp_path, "TRAIN.CHECKPOINT_FILE_PATH", str(tmp_path / "nope.pyth"),
                    "DATA.PSEUDO_CSV", "pseudo/stage9.csv")
