@@ -26,7 +26,7 @@ from darkvid.synthetic.render import render_clip
 from darkvid.synthetic.scene import sample_scene
 from darkvid.synthetic.writer import read_mp4, write_mp4
 
-FORMAT_VERSION = 1  # bump when the same settings would produce different videos
+FORMAT_VERSION = 2  # bump when the same settings would produce different videos
 SUMMARY, MARKER = "summary.json", ".synthetic_in_progress.json"
 _LEVELS = np.arange(256, dtype=np.float64)
 _GAMMA_LEVELS = gamma_correct(_LEVELS, 0.25)

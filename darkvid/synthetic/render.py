@@ -81,13 +81,13 @@ class _Painter:
     def _limb(self, img: np.ndarray, t: int, ja: str, jb: str, part: str) -> None:
         near = self.depth[t, J[ja]] >= self.depth[t, J["pelvis"]]
         colour = self.colours[part] if near else _shade(self.colours[part], 0.75)
-        _line(img, self.at(t, ja), self.at(t, jb), colour, 0.06 * self.scene.scale)
+        _line(img, self.at(t, ja), self.at(t, jb), colour, 0.09 * self.scene.scale)
 
     def _torso(self, img: np.ndarray, t: int) -> None:
         corners = np.array([self.at(t, n) for n in ("shoulder_l", "shoulder_r", "hip_r", "hip_l")])
         shirt = self.scene.look.shirt
         _poly(img, corners, shirt)
-        _line(img, self.at(t, "pelvis"), self.at(t, "neck"), shirt, 0.12 * self.scene.scale)
+        _line(img, self.at(t, "pelvis"), self.at(t, "neck"), shirt, 0.16 * self.scene.scale)
 
     def _head(self, img: np.ndarray, t: int) -> None:
         r = 0.065 * self.scene.scale

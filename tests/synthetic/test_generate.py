@@ -22,7 +22,7 @@ cli_main = _tool.main
 TINY = dict(frames=6, train_per_class=1, val_per_class=1, dark_per_class=1, arid_per_class=1, test_per_class=1)
 ROW = re.compile(r"^[\w/.+-]+\.mp4,(-1|\d+)$")
 VIDEO_DIRS = {  # CSV -> folders its rows must resolve in (the DATA.VIDEO_DIR defaults)
-    "train_label+val_dry.csv": ["labeled_train/Train"], "val_dry.csv": ["dry_run/Validation", "labeled_train/Train"],
+    "train_label+val_dry.csv": ["labeled_train/Train"], "train_label.csv": ["labeled_train/Train"], "val_dry.csv": ["dry_run/Validation", "labeled_train/Train"],
     "dark_unlabel.csv": ["dark_train/Train"], "arid.csv": ["ARID_v1.5/clips_v1.5", "dark_train/Train"],
     "total_unlabel.csv": ["dark_train/Train"], "test.csv": ["Test"], "test_labels.csv": ["Test"],
 }
@@ -42,7 +42,7 @@ def micro_root(tmp_path_factory) -> Path:
 
 
 def test_micro_layout_and_csvs(micro_root):
-    expected = {"train_label+val_dry.csv": 33, "val_dry.csv": 11, "dark_unlabel.csv": 11, "arid.csv": 11,
+    expected = {"train_label+val_dry.csv": 33, "train_label.csv": 22, "val_dry.csv": 11, "dark_unlabel.csv": 11, "arid.csv": 11,
                 "total_unlabel.csv": 22, "test.csv": 11, "test_labels.csv": 11}
     for name, count in expected.items():
         rows = _rows(micro_root, name)
@@ -55,13 +55,16 @@ def test_micro_layout_and_csvs(micro_root):
     assert [p for p, _ in _rows(micro_root, "total_unlabel.csv")] == \
         [p for p, _ in _rows(micro_root, "dark_unlabel.csv") + _rows(micro_root, "arid.csv")]
     assert [p for p, _ in _rows(micro_root, "test.csv")] == [f"{k}.mp4" for k in range(11)]
+    held_out = set(_rows(micro_root, "val_dry.csv"))  # train_label.csv is the training part alone
+    assert set(_rows(micro_root, "train_label.csv")) == set(_rows(micro_root, "train_label+val_dry.csv")) - held_out
     frames = read_mp4(micro_root / "Test" / "0.mp4")
     assert frames.shape == (16, 48, 64, 3) and frames.dtype == np.uint8
     summary = json.loads((micro_root / "summary.json").read_text())
     assert summary["counts"]["train"] == {c: 2 for c in CLASS_NAMES}
     b = summary["brightness"]
     assert b["dark"] < b["normal"] / 3 and b["dark_gamma"] > 3 * b["dark"]
-    assert 0.015 < b["linear_ratio"] < 0.07
+    low, high = get_preset("micro").exposure  # the camera's exposure range shows in linear light
+    assert 0.7 * low < b["linear_ratio"] < 1.3 * high
 
 
 def test_labels_match_the_rendered_class(micro_root):
