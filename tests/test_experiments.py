@@ -59,3 +59,25 @@ def test_the_expert_samples_densely_on_the_last_pseudo_labels():
     cfg = load_config(REPO / "exp_experts" / "uniformer_b32_ssv2" / "config.yaml")
     assert (cfg.TRAIN.DATASET, cfg.TEST.DATASET) == ("ug2", "ug2")
     assert cfg.DATA.PSEUDO_CSV == "pseudo/stage4.csv"
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_tiny_runs_start_from_shipped_weights_that_fit_and_stages_still_chain(model):
+    import torch
+
+    from darkvid.models import build_model
+    from darkvid.utils.checkpoint import load_weights
+
+    adapt = load_config(REPO / "exp_adapt_bn" / model / "config.yaml", base=_cpu_preset(REPO / "exp_adapt_bn" / model))
+    weights = REPO / adapt.TRAIN.CHECKPOINT_FILE_PATH
+    assert adapt.TRAIN.CHECKPOINT_FILE_PATH.startswith("pretrained/tiny/") and adapt.TRAIN.CHECKPOINT_EPOCH_RESET
+    net = build_model(adapt)
+    load_weights(weights, net, strict_head=True)  # every tensor, head included: nothing re-initialised
+    saved = torch.load(weights, map_location="cpu", weights_only=True)["model_state"]
+    assert all(torch.equal(net.state_dict()[k], v) for k, v in saved.items())
+    stage1 = REPO / "exp_pseudo_stage1" / model
+    assert load_config(stage1 / "config.yaml", base=_cpu_preset(stage1)).TRAIN.CHECKPOINT_FILE_PATH == \
+        f"exp_adapt_bn/{model}/best.pyth"
+    if model == "uniformer_b32_ssv2":  # the two UniFormers come from two pre-training runs
+        other = load_config(REPO / "exp_adapt_bn/uniformer_b32_k600/config.yaml", base=_cpu_preset(REPO / "exp_adapt_bn/uniformer_b32_k600"))
+        assert other.TRAIN.CHECKPOINT_FILE_PATH != adapt.TRAIN.CHECKPOINT_FILE_PATH and other.RNG_SEED != adapt.RNG_SEED

@@ -25,7 +25,7 @@ TINY_MAX_PARAMETERS = 1_000_000
 
 def test_every_preset_is_listed() -> None:
     assert {p.stem for p in GPU} == set(GPU_PARAMETERS)
-    assert {p.stem for p in TINY} == {"uniformer", "uniformer_dense", "mvit", "sf"}
+    assert {p.stem for p in TINY} == {"uniformer", "uniformer_ssv2", "uniformer_dense", "mvit", "sf"}
 
 
 @pytest.mark.parametrize("path", TINY, ids=lambda p: p.stem)

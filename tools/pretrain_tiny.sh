@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Pre-trains the tiny CPU models and writes pretrained/tiny/*.pyth (weights only).
+#
+# The full models start from published Kinetics / SSv2 weights; the tiny ones start from these,
+# made the same way: supervised training on a larger normal-light action set that is not the
+# demo's (the synthetic `pretrain` preset: another generator seed, freer framing, no dark videos).
+# The two UniFormers get two pre-training runs (two RNG seeds), standing in for the seed's K600 and
+# SSv2 pre-trainings.
+#
+#   bash tools/pretrain_tiny.sh [WORK_DIR]     (default work_dirs/pretrain_tiny)
+#
+# Environment: PYTHON (python), NUM_GPUS (1 if CUDA is available, else 0), EPOCHS (per run, below),
+# WARMUP (2.0), BATCH (8), WORKERS (loader workers per run, 0), GEN_WORKERS (generator processes, 2),
+# PRESET (synthetic preset, pretrain), DATA_SEED (1000), PARALLEL (1: the four runs at once; 0: one
+# after another), MODELS (names of the runs to do; default all). MODEL_ZOO.md gives the command and
+# machine that made the shipped files.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+work=${1:-work_dirs/pretrain_tiny}
+py=${PYTHON:-python}
+gpus=${NUM_GPUS:-$("$py" -c 'import torch; print(int(torch.cuda.is_available()))')}
+batch=${BATCH:-8} workers=${WORKERS:-0} preset=${PRESET:-pretrain}
+mkdir -p "$work"
+export PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}"
+
+data_seed=${DATA_SEED:-1000}
+"$py" "$repo/tools/make_synthetic_arid.py" --root "$work/data_$data_seed" --preset "$preset" --seed "$data_seed" \
+  --workers "${GEN_WORKERS:-2}"
+
+# name, tiny config, data seed, RNG seed, learning rate, epochs: what made the shipped files
+# (EPOCHS, if set, replaces every run's epochs; MODELS picks runs by name)
+runs=("uniformer_k600 uniformer $data_seed 0 1e-3 30" "uniformer_ssv2 uniformer $data_seed 1 5e-4 30"
+      "mvit mvit $data_seed 0 5e-4 30" "sf sf $data_seed 0 3e-3 16")
+train() {
+  local name=$1 cfg=$2 data=$3 seed=$4 lr=$5 epochs=${EPOCHS:-$6}
+  "$py" "$repo/tools/run_net.py" --cfg "$repo/configs/tiny/$cfg.yaml" \
+    DATA.PATH_PREFIX "$work/data_$data" DATA.SPLIT_CSV.TRAIN_LABEL train_label.csv \
+    DATA.CACHE_DIR "$work/cache" DATA.CACHE_SHORT_SIDE 96 DATA_LOADER.NUM_WORKERS "$workers" \
+    OUTPUT_DIR "$work/$name" TRAIN.CHECKPOINT_FILE_PATH "" TRAIN.EVAL_SPLITS "['val_dry']" \
+    TRAIN.BATCH_SIZE "$batch" TEST.BATCH_SIZE "$batch" SOLVER.BASE_LR "$lr" SOLVER.MAX_EPOCH "$epochs" \
+    SOLVER.WARMUP_EPOCHS "${WARMUP:-2.0}" TRAIN.EVAL_PERIOD 5 TRAIN.CHECKPOINT_PERIOD 10 BN.USE_PRECISE_STATS False \
+    DATA.GAMMA_MODE off TRAIN.MIXED_PRECISION True NUM_GPUS "$gpus" RNG_SEED "$seed" TEST.DATA_SELECT val_dry \
+    >"$work/$name.log" 2>&1 || { echo "pretraining $name failed; end of $work/$name.log:" >&2; tail -20 "$work/$name.log" >&2; return 1; }
+  grep "tested" "$work/$name.log" | tail -1
+  "$py" "$repo/tools/export_weights.py" "$work/$name/best.pyth" "$repo/pretrained/tiny/$name.pyth" \
+    --note "tools/pretrain_tiny.sh: configs/tiny/$cfg.yaml, synthetic $preset seed $data, $epochs epochs, lr $lr, seed $seed"
+}
+pids=()
+for run in "${runs[@]}"; do
+  if [ -n "${MODELS:-}" ] && [[ " $MODELS " != *" ${run%% *} "* ]]; then continue; fi
+  if [ "${PARALLEL:-1}" = 1 ]; then train $run & pids+=($!); else train $run; fi
+done
+status=0
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+exit $status
