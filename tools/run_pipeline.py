@@ -19,7 +19,7 @@ from typing import Optional, Sequence
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from darkvid.pipeline.graph import build_plan, select  # noqa: E402
-from darkvid.pipeline.presets import PresetError, available_presets, load_preset  # noqa: E402
+from darkvid.pipeline.presets import REPO, PresetError, available_presets, load_preset  # noqa: E402
 from darkvid.pipeline.runner import Runner, StepFailed  # noqa: E402
 from darkvid.pipeline.step import is_complete  # noqa: E402
 
@@ -32,6 +32,9 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--from", dest="start", metavar="STEP", help="rerun STEP (or group, e.g. stage2) and all after it")
     group.add_argument("--only", metavar="STEP", help="rerun only STEP (or group); its inputs must exist")
+    parser.add_argument("--data-seed", type=int, help="seed of the synthetic dataset (default: the generator's, 0)")
+    parser.add_argument("--exposure", type=float, nargs=2, metavar=("LO", "HI"),
+                        help="dark exposure range of the synthetic dataset (default: the generator preset's)")
     parser.add_argument("--jobs", type=int, help="independent steps run at once (default: the preset's)")
     parser.add_argument("--list", action="store_true", help="print the steps and whether each is complete, then exit")
     parser.add_argument("--verbose", action="store_true", help="echo every log line, not one per epoch")
@@ -55,6 +58,24 @@ def link_data(work: Path, data_root: Optional[Path]) -> None:
     data.symlink_to(target, target_is_directory=True)
 
 
+def link_tiny_weights(work: Path) -> None:
+    """Make WORK/pretrained/tiny the repository's tiny pre-trained weights (configs/tiny/*.yaml name them).
+
+    Run from a work directory, the configs' relative paths resolve there, as data/ does; the full
+    models' published weights are the user's to place in WORK/pretrained/ (MODEL_ZOO.md).
+    """
+    source = REPO / "pretrained" / "tiny"
+    link = work / "pretrained" / "tiny"
+    if not source.is_dir() or link.resolve() == source.resolve():
+        return
+    if link.is_symlink():
+        link.unlink()
+    elif link.exists():
+        return  # the user's own tiny weights
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(source, target_is_directory=True)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the pipeline; returns the exit status (1 when a step fails)."""
     args = parse_args(argv)
@@ -66,8 +87,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     work = args.work_dir.resolve()
     work.mkdir(parents=True, exist_ok=True)
     link_data(work, args.data_root)
+    link_tiny_weights(work)
     os.environ.setdefault("OMP_NUM_THREADS", "1" if (args.jobs or preset.jobs) > 1 else str(os.cpu_count() or 1))
-    steps = build_plan(preset, work)
+    generator_args: tuple[str, ...] = ()
+    if args.data_seed is not None:
+        generator_args += ("--seed", str(args.data_seed))
+    if args.exposure is not None:
+        generator_args += ("--exposure", *map(str, args.exposure))
+    steps = build_plan(preset, work, generator_args)
     if args.list:
         for i, step in enumerate(steps, 1):
             print(f"{i:>3} {step.name:<32} {'complete' if is_complete(step, work) else 'to run'}")

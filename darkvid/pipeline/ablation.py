@@ -5,13 +5,11 @@ adaptation on uncorrected dark clips (the seed's way); + BN adaptation on gamma-
 adapt-BN model itself); + 3 views x 3 crops; + each pseudo-label stage; + the ensembles. The one
 training run is the adapt-BN experiment again into ablation/ with BN adaptation and gamma off; the
 gamma and seed-style BN rows test those same weights (TEST.ADAPT_BN re-estimates the statistics at
-test time), and every other row reuses trained weights through test.sh into its own folder.
+test time); the 3x3 rows are predictions the model steps make anyway.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
-
 from .layout import View, config_files, model_exp, prediction_file, stage_name
 from .step import Step
 from .steps import ABLATION, TEST, TEST_VIEWS, Plan
@@ -54,22 +52,6 @@ def training_steps(plan: Plan) -> list[Step]:
     ]
 
 
-def views_step(plan: Plan) -> Step:
-    """3x3 test predictions of the adapt-BN model and of each stage before the last (the last has them)."""
-    model = plan.preset.ablation_model
-    commands, outputs, inputs, deps = [], [], [], []
-    for stage in range(plan.last):
-        exp = model_exp(stage, model)
-        folder = f"{ABLATION}/{stage_name(stage)}_3x3"
-        commands.append(plan.launch(exp, "test.sh", "adapt" if stage == 0 else "stage", "OUTPUT_DIR", folder,
-                                     "TEST.CHECKPOINT_FILE_PATH", f"{exp}/best.pyth", *FULL_VIEWS.overrides()))
-        outputs.append(prediction_file(plan.preset, exp, FULL_VIEWS, out_dir=folder))
-        inputs.append(f"{exp}/best.pyth")
-        deps.append(f"{stage_name(stage)}.{model}")
-    folders = tuple(f"{ABLATION}/{stage_name(s)}_3x3" for s in range(plan.last))
-    return Step(f"{ABLATION}.views", tuple(commands), tuple(outputs), tuple(inputs), deps=tuple(deps), clean=folders)
-
-
 def rows(plan: Plan) -> list[Row]:
     """The ablation table's rows, in order."""
     model = plan.preset.ablation_model
@@ -90,9 +72,6 @@ def rows(plan: Plan) -> list[Row]:
     return out
 
 
-def _views_file(plan: Plan, stage: Optional[int]) -> str:
-    model = plan.preset.ablation_model
-    if stage == plan.last:
-        return plan.pred(stage, model, FULL_VIEWS)
-    exp = model_exp(stage, model)
-    return prediction_file(plan.preset, exp, FULL_VIEWS, out_dir=f"{ABLATION}/{stage_name(stage)}_3x3")
+def _views_file(plan: Plan, stage: int) -> str:
+    """3 views x 3 crops on the test set: every stage's model step of the ablation model writes it."""
+    return plan.pred(stage, plan.preset.ablation_model, FULL_VIEWS)

@@ -21,9 +21,12 @@ def report_step(plan: Plan, before: list[Step]) -> Step:
     return Step("report", (cmd,), outputs, inputs, deps=tuple(s.name for s in before), clean=outputs)
 
 
-def build_plan(preset: Preset, work: Path) -> list[Step]:
-    """Every step of the method for `preset` in `work`, in a topological order."""
-    plan = Plan(preset, work)
+def build_plan(preset: Preset, work: Path, generator_args: tuple[str, ...] = ()) -> list[Step]:
+    """Every step of the method for `preset` in `work`, in a topological order.
+
+    `generator_args` are extra flags of tools/make_synthetic_arid.py (another seed or darkness).
+    """
+    plan = Plan(preset, work, generator_args)
     steps = [plan.data_step(), *(plan.model_step(0, m) for m in MODELS), *ablation.training_steps(plan)]
     for stage in range(1, preset.stages + 1):
         steps.append(plan.pseudo_step(stage))
@@ -31,7 +34,6 @@ def build_plan(preset: Preset, work: Path) -> list[Step]:
     steps += [plan.model_step(None, EXPERT), plan.ensemble_step()]
     if preset.generator is not None or (Path(work) / DATA / "test_labels.csv").exists():
         steps.append(plan.score_step())
-    steps.append(ablation.views_step(plan))
     steps.append(report_step(plan, steps))
     check_graph(steps)
     return steps

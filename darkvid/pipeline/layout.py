@@ -45,6 +45,11 @@ class View:
     def tag(self) -> str:
         return f"{self.split}_{self.views}x{self.crops}"
 
+    @property
+    def spec(self) -> str:
+        """The view as a TEST.EXTRA_VIEWS entry."""
+        return f"{self.split}:{self.views}:{self.crops}"
+
 
 def cpu_base(exp: str) -> str:
     """The configs/tiny preset that an experiment's run.sh passes to launch_exp.sh."""
@@ -78,6 +83,15 @@ def model_exp(stage: Optional[int], model: str) -> str:
     """Experiment folder of `model` at `stage` (None: the dense-sampling expert)."""
     return f"{EXPERT_DIR}/{model}" if stage is None else f"{stage_dir(stage)}/{model}"
 
+
+
+def init_weights(exp: str, darkvid_preset: Optional[str]) -> Optional[str]:
+    """TRAIN.CHECKPOINT_FILE_PATH of `exp` as run.sh resolves it, when it is a pre-trained file (pretrained/...)."""
+    from darkvid.config import load_config
+
+    base = REPO / cpu_base(exp) if darkvid_preset == "tiny" else None
+    path = load_config(REPO / exp / "config.yaml", base=base).TRAIN.CHECKPOINT_FILE_PATH
+    return path if path.startswith("pretrained/") else None
 
 
 def config_files(exp: str, darkvid_preset: Optional[str]) -> tuple[str, ...]:

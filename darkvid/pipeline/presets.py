@@ -36,6 +36,7 @@ class Preset:
     ablation_model: str
     target_precision: float
     relax_per_stage: float
+    min_selected: int
     overrides: dict[str, tuple[str, ...]]
     model_overrides: dict[str, tuple[str, ...]]
 
@@ -79,12 +80,16 @@ def load_preset(name_or_path: str) -> Preset:
     if not 1 <= stages <= 4:
         raise PresetError(f"{path}: stages must be 1..4 (the exp_pseudo_stageN folders), got {stages}")
     pseudo = data.get("pseudo") or {}
+    bad = sorted(set(pseudo) - {"target_precision", "relax_per_stage", "min_selected"})
+    if bad:
+        raise PresetError(f"{path}: pseudo: unknown key(s) {bad}; allowed: target_precision, relax_per_stage, min_selected")
     return Preset(
         name=path.stem, source=path, generator=data.get("generator"), darkvid_preset=data.get("darkvid_preset"),
         stages=stages, jobs=max(1, int(data.get("jobs", 1))), vote_search=bool(data.get("vote_search", False)),
         ablation_model=str(data.get("ablation_model", "uniformer_b32_k600")),
         target_precision=float(pseudo.get("target_precision", 0.95)),
         relax_per_stage=float(pseudo.get("relax_per_stage", 0.0)),
+        min_selected=int(pseudo.get("min_selected", 0)),
         overrides={kind: _flat(overrides.get(kind), f"{path}: overrides.{kind}") for kind in OVERRIDE_KINDS},
         model_overrides={model: _flat(values, f"{path}: model_overrides.{model}")
                          for model, values in (data.get("model_overrides") or {}).items()},

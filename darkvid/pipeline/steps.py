@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from .genconf import pseudo_config, vote_config, vote_views, write_yaml
-from .layout import DATA, EXPERT, MODELS, View, config_files, model_exp, prediction_file, stage_name
+from .layout import DATA, EXPERT, MODELS, View, config_files, init_weights, model_exp, prediction_file, stage_name
 from .presets import REPO, Preset
 from .step import Command, Step
 
@@ -28,8 +28,8 @@ SPLIT_CSVS = ("train_label+val_dry.csv", "val_dry.csv", "arid.csv", "total_unlab
 class Plan:
     """Builds the steps of one preset in one work directory (writes the generated configs)."""
 
-    def __init__(self, preset: Preset, work: Path) -> None:
-        self.preset, self.work = preset, Path(work)
+    def __init__(self, preset: Preset, work: Path, generator_args: tuple[str, ...] = ()) -> None:
+        self.preset, self.work, self.generator_args = preset, Path(work), tuple(generator_args)
         self.env = (("DARKVID_PRESET", preset.darkvid_preset),) if preset.darkvid_preset else ()
         # run.sh starts `python` from PATH unless told otherwise: use this interpreter (the venv's).
         launcher = os.environ.get("DARKVID_LAUNCHER") or sys.executable
@@ -55,7 +55,8 @@ class Plan:
         provided = (self.work / DATA / "test.csv").exists() and not (self.work / DATA / "summary.json").exists()
         if generator is None or provided:
             return Step("data", (), outputs, note="Lay out the real data as DATASET.md says, or pass --data-root.")
-        cmd = self.python("tools/make_synthetic_arid.py", "--root", DATA, "--preset", generator, "--workers", "2")
+        cmd = self.python("tools/make_synthetic_arid.py", "--root", DATA, "--preset", generator, "--workers", "2",
+                          *self.generator_args)
         return Step("data", (cmd,), (*outputs, f"{DATA}/summary.json"))
 
     def model_step(self, stage: Optional[int], model: str) -> Step:
@@ -65,13 +66,20 @@ class Plan:
         first = TEST if last else POOL
         extra = ["DATA.PSEUDO_CSV", f"pseudo/stage{self.last}.csv"] if stage is None else []
         views = [ARID, TEST] if not last else [ARID, *TEST_VIEWS, *(ARID_VIEWS if self.preset.vote_search else ())]
-        commands = [self.launch(exp, "run.sh", kind, *extra, *first.overrides())]
-        commands += [self.launch(exp, "test.sh", kind, *extra, *v.overrides()) for v in views if v != first]
+        if not last and model == self.preset.ablation_model:
+            views.append(TEST_VIEWS[-1])  # the ablation's "+ 3 views x 3 crops" row at every stage
+        # One process trains and makes every prediction (TEST.EXTRA_VIEWS): no start-up per view.
+        others = [v.spec for v in views if v != first]
+        extra_views = ["TEST.EXTRA_VIEWS", repr(others)] if others else []
+        commands = [self.launch(exp, "run.sh", kind, *extra, *first.overrides(), *extra_views)]
         outputs = (f"{exp}/best.pyth", *(self.pred(stage, model, v) for v in [first, *views]))
         deps, inputs = ["data"], [f"{DATA}/{csv}" for csv in SPLIT_CSVS]
         if stage is None or stage > 0:
             deps.append(f"pseudo{self.last if stage is None else stage}")
             inputs.append(f"{DATA}/pseudo/stage{self.last if stage is None else stage}.csv")
+        weights = init_weights(exp, self.preset.darkvid_preset)
+        if weights and (self.work / weights).exists():
+            inputs.append(weights)  # new pre-trained weights retrain the models that start from them
         if stage is not None and stage > 0:
             deps.append(f"{stage_name(stage - 1)}.{model}")
             inputs.append(f"{model_exp(stage - 1, model)}/best.pyth")

@@ -65,7 +65,7 @@ def test_micro_pipeline_end_to_end(tmp_path):
     work = tmp_path / "work"
     first = pipeline(work)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    assert "step 1 of 21: data" in first.stdout  # micro: 21 steps (one ablation training run)
+    assert "step 1 of 20: data" in first.stdout  # micro: 20 steps (one ablation training run)
     pool = [line.split(",")[0] for line in (work / "data" / "total_unlabel.csv").read_text().splitlines() if line]
     for stage in (1, 2):
         check_pseudo_csv(work / "data" / "pseudo" / f"stage{stage}.csv", pool)
@@ -75,12 +75,14 @@ def test_micro_pipeline_end_to_end(tmp_path):
     for name in ("report.md", "summary.json", "accuracy.png", "pseudo.png", "frames.png", "confusion.png"):
         assert (work / "report" / name).stat().st_size > 0, name
     check_summary(work)
-    assert (work / "logs" / "stage2.mvit_b32_k600.log").read_text().count("$ ") == 4
+    last_stage_log = (work / "logs" / "stage2.mvit_b32_k600.log").read_text()
+    assert last_stage_log.count("$ ") == 1 and "TEST.EXTRA_VIEWS" in last_stage_log  # one process, every view
+    assert (work / "pretrained" / "tiny").resolve() == (Path(__file__).resolve().parents[2] / "pretrained" / "tiny")
     submission = (work / "submission.csv").read_bytes()
 
     start = time.time()
     second = pipeline(work)
     assert second.returncode == 0, second.stderr[-3000:]
-    assert second.stdout.count("(up to date, skipped)") == 21 and "finished: 0 step(s) ran" in second.stdout
+    assert second.stdout.count("(up to date, skipped)") == 20 and "finished: 0 step(s) ran" in second.stdout
     assert time.time() - start < 60
     assert (work / "submission.csv").read_bytes() == submission
