@@ -19,7 +19,9 @@ from typing import Callable, Iterable, TextIO
 from .step import Command, Step, invalidate, is_complete, missing_outputs, read_marker, write_marker
 
 TAIL_LINES = 40
-_COMPACT = re.compile(r"iter (\d+)/\1\b|\beval \w+:|tested |new best|selected \d+|top1 |error|Error|"
+# Echoed without --verbose: epoch ends, evaluations, test results, errors (not every logged iteration:
+# "source_top1 " must not match, hence the word boundary before top1).
+_COMPACT = re.compile(r"iter (\d+)/\1\b|\beval \w+:|tested |new best|selected \d+|\btop1 |error|Error|"
                       r"rendering|synthetic ARID|-> ")
 
 

@@ -156,3 +156,13 @@ def test_a_copied_work_directory_keeps_its_completed_steps(tmp_path):
     run(tmp_path / "a", [step])
     shutil.copytree(tmp_path / "a", tmp_path / "b", copy_function=shutil.copy2)
     assert is_complete(step, tmp_path / "b") and run(tmp_path / "b", [step]) == {}
+
+
+def test_only_epoch_ends_and_results_are_echoed(tmp_path):
+    log = ("[1 INFO darkvid] epoch 1  iter 5/88  lr 0.1  source_loss 0.6  source_top1 75\\n"
+           "[1 INFO darkvid] epoch 1  iter 88/88  lr 0.1  source_loss 0.5  source_top1 80\\n"
+           "[1 INFO trainer] eval arid: top1 40.91  top5 77.27\\n")
+    stream = io.StringIO()
+    Runner(tmp_path, stream=stream).run([Step("t", (sh(f"printf '{log}' && echo ok > t.txt"),), ("t.txt",))])
+    echoed = [line for line in stream.getvalue().splitlines() if line.startswith("  [t]")]
+    assert len(echoed) == 2 and "iter 88/88" in echoed[0] and "eval arid" in echoed[1]
