@@ -58,6 +58,24 @@ def _pct(value: Optional[float]) -> Optional[float]:
     return None if value is None else round(100.0 * value, 2)
 
 
+def _hidden_quality(work: Path, pseudo_csv: Path) -> tuple[Optional[float], Optional[float]]:
+    """Coverage and precision (%) of the pseudo labels on the pool's videos whose labels are hidden.
+
+    Only the synthetic set knows them (data/dark_unlabel_labels.csv); the ARID part of the pool,
+    where the thresholds were chosen, says less about the labels the models are trained on.
+    """
+    truth_csv = work / DATA / "dark_unlabel_labels.csv"
+    if not truth_csv.exists() or not pseudo_csv.exists():
+        return None, None
+    truth = dict(line.split(",")[:2] for line in truth_csv.read_text().splitlines() if line)
+    chosen = {path: label for path, label, *_ in (line.split(",") for line in pseudo_csv.read_text().splitlines() if line)
+              if path in truth}
+    if not truth:
+        return None, None
+    correct = sum(truth[path] == label for path, label in chosen.items())
+    return _pct(len(chosen) / len(truth)), _pct(correct / len(chosen)) if chosen else None
+
+
 def pseudo_table(plan: Plan) -> dict[str, dict[str, Any]]:
     """Per stage: selected videos, pool share, coverage and precision on the labelled ARID videos (%)."""
     out = {}
@@ -75,6 +93,8 @@ def pseudo_table(plan: Plan) -> dict[str, dict[str, Any]]:
             "precision_per_class": [_pct(v) for v in quality.get("precision_per_class", [])],
             "thresholds": data.get("thresholds"),
         }
+        out[f"stage{stage}"]["hidden_coverage"], out[f"stage{stage}"]["hidden_precision"] = _hidden_quality(
+            plan.work, path.with_suffix(".csv"))
     return out
 
 

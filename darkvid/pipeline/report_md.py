@@ -28,11 +28,15 @@ def _pseudo(summary: dict, names: Sequence[str]) -> list[str]:
     if not pseudo:
         return []
     rows = [(s, f"{p['selected']}/{p['pool']}", _num(p["pool_coverage"]), _num(p["coverage"]), _num(p["precision"]),
-             _num(p["target_precision"])) for s, p in pseudo.items()]
+             _num(p["target_precision"]), _num(p.get("hidden_coverage")), _num(p.get("hidden_precision")))
+            for s, p in pseudo.items()]
     lines = ["## Pseudo labels", "",
              "Selected videos of the pool (total_unlabel); coverage and precision (%) on its labelled ARID "
-             "videos; the target precision the automatic thresholds were chosen for (on arid).", "",
-             *_table(("stage", "selected", "pool %", "coverage", "precision", "target"), rows), "",
+             "videos; the target precision the automatic thresholds were chosen for (on arid); coverage "
+             "and precision on the pool's hidden-label videos where the dataset provides their labels "
+             "(data/dark_unlabel_labels.csv, synthetic sets only).", "",
+             *_table(("stage", "selected", "pool %", "coverage", "precision", "target", "hidden coverage",
+                      "hidden precision"), rows), "",
              "Per class (coverage / precision, %):", ""]
     header = ("stage", *names)
     per_class = [(s, *(f"{_num(c, 0)} / {_num(q, 0)}" for c, q in zip(p["coverage_per_class"], p["precision_per_class"])))

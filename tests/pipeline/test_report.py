@@ -41,3 +41,14 @@ def test_vote_names_map_to_models_and_views():
     views = {name: (model, v, c) for name, model, v, c in vote_views()}
     assert views["sf_3x3"] == ("sf32_k700", 3, 3) and views["dense_1x1"] == (None, 1, 1)
     assert len(views) == 10
+
+
+def test_pseudo_labels_are_also_scored_on_the_hidden_label_videos(tmp_path):
+    from darkvid.pipeline.report import _hidden_quality
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "dark_unlabel_labels.csv").write_text("0.mp4,5\n1.mp4,4\n2.mp4,3\n3.mp4,1\n")
+    pseudo = tmp_path / "stage1.csv"  # two of the four hidden videos chosen, one right; an ARID row ignored
+    pseudo.write_text("0.mp4,5,0.9,0.1\n2.mp4,7,0.8,0.2\nDrink/Drink_1_1.mp4,0,1.0,0.0\n")
+    assert _hidden_quality(tmp_path, pseudo) == (50.0, 50.0)
+    assert _hidden_quality(tmp_path, tmp_path / "missing.csv") == (None, None)
