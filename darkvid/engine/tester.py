@@ -61,7 +61,8 @@ def run_test(cfg: CfgNode, data: Any = None) -> Path:
     env = current_env(cfg)
     setup_logging(cfg.OUTPUT_DIR, env.is_main)
     checkpoint = checkpoint_to_test(cfg)
-    for view in test_views(cfg):
+    views = test_views(cfg)
+    for view in views:
         check_testing(view, checkpoint, env.world_size)
     model = build_model(cfg)
     load_weights(checkpoint, model, strict_head=True)
@@ -69,7 +70,7 @@ def run_test(cfg: CfgNode, data: Any = None) -> Path:
     if cfg.TEST.ADAPT_BN:
         batches = functools.partial(data.build_loader, cfg, cfg.BN.ADAPT_SPLIT, gamma=cfg.BN.ADAPT_GAMMA)
         adapt_bn(model, batches, cfg.BN.NUM_BATCHES_PRECISE, env.device)
-    paths = [_predict_view(view_cfg, model, data, env, checkpoint) for view_cfg in test_views(cfg)]
+    paths = [_predict_view(view, model, data, env, checkpoint) for view in views]
     barrier()
     return paths[0]
 

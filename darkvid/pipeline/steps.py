@@ -57,7 +57,8 @@ class Plan:
             return Step("data", (), outputs, note="Lay out the real data as DATASET.md says, or pass --data-root.")
         cmd = self.python("tools/make_synthetic_arid.py", "--root", DATA, "--preset", generator, "--workers", "2",
                           *self.generator_args)
-        return Step("data", (cmd,), (*outputs, f"{DATA}/summary.json"))
+        # train_label.csv is the synthetic set's own list (the demo trains on it; real data has none).
+        return Step("data", (cmd,), (*outputs, f"{DATA}/train_label.csv", f"{DATA}/summary.json"))
 
     def model_step(self, stage: Optional[int], model: str) -> Step:
         """Train `model` at `stage` (None: the expert), then predict what the next steps read."""
