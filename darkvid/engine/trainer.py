@@ -70,6 +70,9 @@ def fit(cfg: CfgNode, data: Any = None) -> TrainState:
     pseudo = data.build_loader(cfg, PSEUDO_SPLIT) if uses_pseudo_labels(cfg) else None
     settings = _loop_settings(cfg)
     writer = StatsWriter(cfg.OUTPUT_DIR, env.is_main, _tensorboard_dir(cfg))
+    if state.start_epoch < cfg.SOLVER.MAX_EPOCH:  # read by the pipeline's progress bars
+        logger.info("training epochs %d-%d of %d, %d iterations per epoch", state.start_epoch + 1,
+                    cfg.SOLVER.MAX_EPOCH, cfg.SOLVER.MAX_EPOCH, len(source))
     for epoch in range(state.start_epoch, cfg.SOLVER.MAX_EPOCH):
         for loader in (source, pseudo):
             _set_epoch(loader, epoch, cfg.RNG_SEED)

@@ -1,7 +1,8 @@
 """Run steps as subprocesses in the work directory: logs, markers, skips, parallel independent steps.
 
 Each step's output goes to WORK/logs/<step>.log (appended, one header per attempt) and, filtered to
-one line per epoch / evaluation / prediction, to the console. A failing command stops the run.
+one line per epoch / evaluation / prediction, to the console, where a terminal also shows a progress
+bar per running training. A failing command stops the run.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Callable, Iterable, TextIO
 
+from .progress import TrainingBars
 from .step import Command, Step, invalidate, is_complete, missing_outputs, read_marker, write_marker
 
 TAIL_LINES = 40
@@ -23,6 +25,13 @@ TAIL_LINES = 40
 # "source_top1 " must not match, hence the word boundary before top1).
 _COMPACT = re.compile(r"iter (\d+)/\1\b|\beval \w+:|tested |new best|selected \d+|\btop1 |error|Error|"
                       r"rendering|synthetic ARID|-> ")
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 class StepFailed(RuntimeError):
@@ -51,6 +60,7 @@ class Runner:
         self._lock = threading.Lock()
         self._procs: dict[int, subprocess.Popen] = {}
         self._stopping = False
+        self.bars = TrainingBars(stream, enabled=not verbose and _is_terminal(stream))
 
     def thread_env(self) -> dict[str, str]:
         """Threads per command so that `jobs` parallel commands share the cores instead of fighting.
@@ -63,7 +73,7 @@ class Runner:
 
     def say(self, text: str) -> None:
         with self._lock:
-            print(text, file=self.stream, flush=True)
+            self.bars.write(text)
 
     def log_path(self, name: str) -> Path:
         return self.work / "logs" / f"{name}.log"
@@ -164,10 +174,12 @@ class Runner:
             for line in proc.stdout:
                 handle.write(line)
                 handle.flush()
+                self.bars.feed(step.name, line)
                 if self.verbose or _COMPACT.search(line):
                     self.say(f"  [{step.name}] {line.rstrip()}")
             code = proc.wait()
         finally:
+            self.bars.close(step.name)
             with self._lock:
                 self._procs.pop(proc.pid, None)
         if code != 0:
