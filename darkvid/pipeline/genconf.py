@@ -31,7 +31,8 @@ def pseudo_config(preset: Preset, stage: int, pool: dict[str, str], arid: dict[s
     data = yaml.safe_load(PSEUDO_TEMPLATE.read_text())
     data.update(root=".", data_root="data", predictions=dict(pool), out=f"pseudo/stage{stage}.csv")
     data["auto"].update(val_predictions=dict(arid), target_precision=preset.target_precision,
-                        relax_per_stage=preset.relax_per_stage, min_selected=preset.min_selected, stage=stage)
+                        relax_per_stage=preset.relax_per_stage, min_selected=preset.min_selected, stage=stage,
+                        search_weights=preset.search_weights)
     return data
 
 

@@ -37,6 +37,7 @@ class Preset:
     target_precision: float
     relax_per_stage: float
     min_selected: int
+    search_weights: bool
     overrides: dict[str, tuple[str, ...]]
     model_overrides: dict[str, tuple[str, ...]]
 
@@ -80,9 +81,10 @@ def load_preset(name_or_path: str) -> Preset:
     if not 1 <= stages <= 4:
         raise PresetError(f"{path}: stages must be 1..4 (the exp_pseudo_stageN folders), got {stages}")
     pseudo = data.get("pseudo") or {}
-    bad = sorted(set(pseudo) - {"target_precision", "relax_per_stage", "min_selected"})
+    allowed = ("target_precision", "relax_per_stage", "min_selected", "search_weights")
+    bad = sorted(set(pseudo) - set(allowed))
     if bad:
-        raise PresetError(f"{path}: pseudo: unknown key(s) {bad}; allowed: target_precision, relax_per_stage, min_selected")
+        raise PresetError(f"{path}: pseudo: unknown key(s) {bad}; allowed: {', '.join(allowed)}")
     return Preset(
         name=path.stem, source=path, generator=data.get("generator"), darkvid_preset=data.get("darkvid_preset"),
         stages=stages, jobs=max(1, int(data.get("jobs", 1))), vote_search=bool(data.get("vote_search", False)),
@@ -90,6 +92,7 @@ def load_preset(name_or_path: str) -> Preset:
         target_precision=float(pseudo.get("target_precision", 0.95)),
         relax_per_stage=float(pseudo.get("relax_per_stage", 0.0)),
         min_selected=int(pseudo.get("min_selected", 0)),
+        search_weights=bool(pseudo.get("search_weights", False)),
         overrides={kind: _flat(overrides.get(kind), f"{path}: overrides.{kind}") for kind in OVERRIDE_KINDS},
         model_overrides={model: _flat(values, f"{path}: model_overrides.{model}")
                          for model, values in (data.get("model_overrides") or {}).items()},

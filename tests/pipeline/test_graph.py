@@ -121,6 +121,7 @@ def test_generator_flags_reach_the_data_step_and_views_share_one_process(tmp_pat
     argv = last.commands[0].argv
     assert yaml.safe_load(argv[argv.index("TEST.EXTRA_VIEWS") + 1]) == ["arid:1:1", "test:1:3", "test:3:3", "arid:1:3", "arid:3:3"]
     pseudo = yaml.safe_load((tmp_path / "configs" / "pseudo_stage1.yaml").read_text())["auto"]
-    assert (pseudo["target_precision"], pseudo["min_selected"]) == (0.9, 32)  # configs/pipeline/demo.yaml
+    assert (pseudo["target_precision"], pseudo["min_selected"], pseudo["search_weights"]) == (0.9, 32, True)  # demo.yaml
+    assert load_preset("full").search_weights is False  # the seed's fixed pseudo-label weights on real data
     adapt = steps["adapt_bn.uniformer_b32_k600"].commands[0].argv  # the ablation model: 3x3 test at every stage
     assert "test:3:3" in yaml.safe_load(adapt[adapt.index("TEST.EXTRA_VIEWS") + 1])
