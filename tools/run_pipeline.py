@@ -10,7 +10,6 @@ tools/score.py). Finished steps are skipped; an interrupted run continues where 
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 from pathlib import Path
@@ -88,7 +87,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     link_data(work, args.data_root)
     link_tiny_weights(work)
-    os.environ.setdefault("OMP_NUM_THREADS", "1" if (args.jobs or preset.jobs) > 1 else str(os.cpu_count() or 1))
     generator_args: tuple[str, ...] = ()
     if args.data_seed is not None:
         generator_args += ("--seed", str(args.data_seed))

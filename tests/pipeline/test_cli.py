@@ -25,3 +25,16 @@ def test_unknown_preset_and_step_are_usage_errors(tmp_path):
     assert result.returncode == 2 and "preset 'nosuch' not found" in result.stderr
     result = cli("--preset", "micro", "--work-dir", str(tmp_path), "--from", "stage7")
     assert result.returncode == 2 and "no step or group named 'stage7'" in result.stderr
+
+
+def test_the_pipeline_leaves_thread_counts_to_the_runner(tmp_path, monkeypatch):
+    """Pinning OMP_NUM_THREADS in the pipeline's own process would pass for "set by the user" and
+    keep every command at that value, whatever cores / jobs the runner computes."""
+    import importlib.util
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    spec = importlib.util.spec_from_file_location("run_pipeline_cli", REPO / "tools" / "run_pipeline.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--preset", "micro", "--work-dir", str(tmp_path), "--list"]) == 0
+    assert "OMP_NUM_THREADS" not in os.environ
