@@ -6,7 +6,7 @@ import logging
 import math
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence
 
 import torch
 from fvcore.common.config import CfgNode
@@ -31,6 +31,7 @@ from .state import TrainState, restore_training, save_training_checkpoint
 from .train_loop import LoopSettings, train_one_epoch
 
 logger = logging.getLogger(__name__)
+SOURCE_SPLIT = "train_label"  # the labelled normal-light training split
 
 
 def default_data() -> ModuleType:
@@ -66,7 +67,7 @@ def fit(cfg: CfgNode, data: Any = None) -> TrainState:
     amp = Amp.create(cfg.TRAIN.MIXED_PRECISION, env.device)
     state = restore_training(cfg, model, optimizer, amp)
     net = _wrap(model, env)
-    source = data.build_loader(cfg, "train_label")
+    source = data.build_loader(cfg, SOURCE_SPLIT)
     pseudo = data.build_loader(cfg, PSEUDO_SPLIT) if uses_pseudo_labels(cfg) else None
     settings = _loop_settings(cfg)
     writer = StatsWriter(cfg.OUTPUT_DIR, env.is_main, _tensorboard_dir(cfg))
@@ -97,16 +98,30 @@ def _end_of_epoch(
     epoch: int,
     writer: StatsWriter,
 ) -> None:
-    """BN adaptation, evaluation (best.pyth) and the periodic checkpoint, in that order."""
+    """BN adaptation, evaluation (best.pyth) and the periodic checkpoint, in that order.
+
+    With BN adaptation on, the splits of BN.SOURCE_EVAL_SPLITS are scored first, with statistics
+    re-estimated on uncorrected training clips (normal light); then the statistics are re-estimated
+    on the dark BN.ADAPT_SPLIT for the other splits and for the checkpoints.
+    """
     last = epoch + 1 == cfg.SOLVER.MAX_EPOCH
     is_eval = last or (epoch + 1) % cfg.TRAIN.EVAL_PERIOD == 0
     is_ckpt = last or cfg.TRAIN.SAVE_LATEST or (epoch + 1) % cfg.TRAIN.CHECKPOINT_PERIOD == 0
-    if (is_eval or is_ckpt) and cfg.BN.USE_PRECISE_STATS:
+    adapting = cfg.BN.USE_PRECISE_STATS
+    source_splits = [s for s in cfg.TRAIN.EVAL_SPLITS if adapting and s in cfg.BN.SOURCE_EVAL_SPLITS]
+    scores: Dict[str, Dict[str, float]] = {}
+    if is_eval and source_splits:
+        batches = functools.partial(data.build_loader, cfg, SOURCE_SPLIT, gamma=False)
+        if adapt_bn(model, batches, cfg.BN.NUM_BATCHES_PRECISE, env.device):
+            logger.info("BN statistics of normal-light clips for %s", ", ".join(source_splits))
+        scores.update(evaluate(cfg, data, model, env, amp, source_splits))
+    if (is_eval or is_ckpt) and adapting:
         batches = functools.partial(data.build_loader, cfg, cfg.BN.ADAPT_SPLIT, gamma=cfg.BN.ADAPT_GAMMA)
         adapt_bn(model, batches, cfg.BN.NUM_BATCHES_PRECISE, env.device)
     save = dict(cfg=cfg, model=model, optimizer=optimizer, amp=amp, epoch=epoch)
     if is_eval:
-        scores = evaluate(cfg, data, model, env, amp)
+        scores.update(evaluate(cfg, data, model, env, amp, [s for s in cfg.TRAIN.EVAL_SPLITS if s not in source_splits]))
+        scores = {split: scores[split] for split in cfg.TRAIN.EVAL_SPLITS}
         writer.write({"kind": "eval", "epoch": epoch + 1, **_flatten(scores)}, step=epoch + 1)
         dark = scores[cfg.TRAIN.EVAL_SPLITS[-1]].get("top1", -math.inf)
         if dark > state.best_top1:
@@ -121,10 +136,12 @@ def _end_of_epoch(
     barrier()
 
 
-def evaluate(cfg: CfgNode, data: Any, model: nn.Module, env: DistEnv, amp: Amp) -> Dict[str, Dict[str, float]]:
-    """Top-1 / top-5 of `model` on every split of TRAIN.EVAL_SPLITS (gamma per DATA.GAMMA_SPLITS)."""
+def evaluate(
+    cfg: CfgNode, data: Any, model: nn.Module, env: DistEnv, amp: Amp, splits: Optional[Sequence[str]] = None
+) -> Dict[str, Dict[str, float]]:
+    """Top-1 / top-5 of `model` on `splits` (default TRAIN.EVAL_SPLITS), gamma per DATA.GAMMA_SPLITS."""
     scores = {}
-    for split in cfg.TRAIN.EVAL_SPLITS:
+    for split in cfg.TRAIN.EVAL_SPLITS if splits is None else splits:
         loader = data.build_loader(cfg, split, training=False, shuffle=False, drop_last=False)
         preds = predict(
             model, loader, num_videos=loader.dataset.num_videos, clips_per_video=clips_per_video(loader.dataset, split),

@@ -18,7 +18,8 @@ def _models(summary: dict) -> list[str]:
             for stage, models in summary["models"].items() for model, r in models.items()]
     return ["## Models per stage", "",
             "Top-1 (%) with 1 view x 1 crop: normal-light validation (val_dry, at the epoch best.pyth was "
-            "chosen), dark validation (arid) and the dark test set (against data/test_labels.csv).", "",
+            "chosen; BN statistics of normal-light training clips while val_dry is in BN.SOURCE_EVAL_SPLITS, "
+            "the default), dark validation (arid) and the dark test set (against data/test_labels.csv).", "",
             *_table(("stage", "model", "normal val", "dark val (arid)", "dark test"), rows), "",
             "![accuracy per stage](accuracy.png)", ""]
 

@@ -162,3 +162,54 @@ def test_tensorboard_scalars_are_written_when_enabled(tmp_path):
     cfg = make_cfg(tmp_path, "SOLVER.MAX_EPOCH", "1", "TENSORBOARD.ENABLE", "True")
     fit(cfg, data=FakeData())
     assert list((tmp_path / "out" / "runs").glob("events.out.tfevents.*"))
+
+
+class _Recording(FakeData):
+    """FakeData that logs every training-split loader built, and the gamma it asked for."""
+
+    def __init__(self, log, **kwargs):
+        super().__init__(**kwargs)
+        self.log = log
+
+    def build_loader(self, cfg, split, **kwargs):
+        if split.startswith("train_"):
+            self.log.append(("loader", split, kwargs.get("gamma")))
+        return super().build_loader(cfg, split, **kwargs)
+
+
+def _bn_state(path):
+    return {k: v for k, v in _weights(path).items() if k.startswith("bn.running")}
+
+
+def test_source_eval_splits_use_normal_light_statistics_and_checkpoints_keep_dark_ones(tmp_path, monkeypatch):
+    from darkvid.engine import trainer
+
+    log, seen = [], {}
+    evaluate = trainer.evaluate
+
+    def spy(cfg, data, model, env, amp, splits=None):
+        for split in splits:
+            seen[split] = model.bn.running_mean.clone()
+        log.append(("eval", *splits))
+        return evaluate(cfg, data, model, env, amp, splits)
+
+    monkeypatch.setattr(trainer, "evaluate", spy)
+    common = ("MODEL.ARCH", "test_bn", "BN.USE_PRECISE_STATS", "True", "BN.NUM_BATCHES_PRECISE", "2",
+              "SOLVER.MAX_EPOCH", "1")
+    split_cfg = make_cfg(tmp_path / "split", *common)
+    assert list(split_cfg.BN.SOURCE_EVAL_SPLITS) == ["val_dry"]  # the default
+    fit(split_cfg, data=_Recording(log, jitter=False))
+    end_of_epoch = log[log.index(("loader", "train_label", False)):]
+    assert end_of_epoch == [("loader", "train_label", False), ("eval", "val_dry"),
+                            ("loader", "train_unlabel", True), ("eval", "arid")]
+    assert not torch.equal(seen["val_dry"], seen["arid"])
+
+    log.clear()
+    dark_cfg = make_cfg(tmp_path / "dark", *common, "BN.SOURCE_EVAL_SPLITS", "[]")
+    fit(dark_cfg, data=_Recording(log, jitter=False))
+    assert log[-2:] == [("loader", "train_unlabel", True), ("eval", "val_dry", "arid")]
+    torch.testing.assert_close(seen["val_dry"], seen["arid"], rtol=0, atol=0)
+    for key, value in _bn_state(tmp_path / "split/out/best.pyth").items():
+        torch.testing.assert_close(value, _bn_state(tmp_path / "dark/out/best.pyth")[key], rtol=0, atol=0)
+    lines = [line for line in (tmp_path / "split/out/stats.jsonl").read_text().splitlines() if '"eval"' in line]
+    assert '"val_dry_top1"' in lines[0] and '"arid_top1"' in lines[0]
