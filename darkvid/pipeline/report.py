@@ -14,6 +14,7 @@ from typing import Any, Optional, Sequence
 
 from darkvid.config import get_cfg
 from darkvid.ensemble.io import atomic_write_text, write_json
+from darkvid.ensemble.metrics import wilson_interval
 from darkvid.ensemble.scoring import score_file
 
 from . import ablation, plots
@@ -28,6 +29,17 @@ def _top1(work: Path, file: str, labels: str) -> Optional[float]:
     if not path.exists() or not truth.exists():
         return None
     return round(float(score_file(path, truth)["top1"]), 2)
+
+
+def _scored_with_interval(work: Path, file: str, labels: str) -> dict[str, Any]:
+    """test_top1, the number of scored videos and the 95% Wilson interval of the top-1 (None if unscored)."""
+    path, truth = work / file, work / DATA / labels
+    if not path.exists() or not truth.exists():
+        return {"test_top1": None, "test_videos": None, "test_top1_interval95": None}
+    scores = score_file(path, truth)
+    correct = round(scores["top1"] * scores["videos"] / 100.0)
+    return {"test_top1": round(float(scores["top1"]), 2), "test_videos": scores["videos"],
+            "test_top1_interval95": [round(v, 1) for v in wilson_interval(correct, scores["videos"])]}
 
 
 def _normal_val(work: Path, exp: str) -> Optional[float]:
@@ -119,7 +131,7 @@ def build_summary(plan: Plan, step_names: list[str]) -> dict[str, Any]:
         "preset": plan.preset.name, "stages": plan.last, "ablation_model": plan.preset.ablation_model,
         "models": model_table(plan),
         "pseudo": pseudo_table(plan),
-        "submission": {"file": "submission.csv", "test_top1": _top1(work, "submission.csv", "test_labels.csv"),
+        "submission": {"file": "submission.csv", **_scored_with_interval(work, "submission.csv", "test_labels.csv"),
                        "fixed_vote_test_top1": _top1(work, "ensemble/fixed/submission.csv", "test_labels.csv")},
         "ablation": rows,
         "normal_only_drop": None if normal is None or adapted is None else round(adapted - normal, 2),

@@ -13,6 +13,13 @@ def _table(header: Sequence[str], rows: list[Sequence[Any]]) -> list[str]:
     return lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
 
 
+def _interval(sub: dict) -> str:
+    span = sub.get("test_top1_interval95")
+    if not span:
+        return ""
+    return f", 95% interval {span[0]:.1f}-{span[1]:.1f} on {sub['test_videos']} videos"
+
+
 def _models(summary: dict) -> list[str]:
     rows = [(stage, model, _num(r["normal_val_top1"]), _num(r["dark_val_top1"]), _num(r["test_top1"]))
             for stage, models in summary["models"].items() for model, r in models.items()]
@@ -65,7 +72,7 @@ def render_markdown(summary: dict, class_names: Sequence[str]) -> str:
     lines = [f"# darkvid pipeline report: preset {summary['preset']}", "",
              f"{summary['stages']} pseudo-label stage(s). Machine-readable: `summary.json`.", "",
              "## Submission", "",
-             f"`submission.csv`: dark test top-1 **{_num(sub['test_top1'])}%** "
+             f"`submission.csv`: dark test top-1 **{_num(sub['test_top1'])}%**{_interval(sub)} "
              f"(the seed's fixed vote weights: {_num(sub['fixed_vote_test_top1'])}%).", "",
              "![confusion matrix of the submission](confusion.png)", "",
              "![a test video: normal light, dark, gamma-corrected](frames.png)", ""]

@@ -53,3 +53,14 @@ def test_pseudo_csv_coverage_and_precision(tmp_path):
     assert result["coverage"] == pytest.approx(0.5) and result["precision"] == pytest.approx(2 / 3)
     assert result["coverage_per_class"] == [0.5, 0.5, 0.5]
     assert result["precision_per_class"] == [1.0, None, 0.5]
+
+
+def test_wilson_interval_matches_the_textbook_values():
+    from darkvid.ensemble.metrics import wilson_interval
+
+    low, high = wilson_interval(99, 110)  # 90% of 110 videos
+    assert round(low, 1) == 83.0 and round(high, 1) == 94.3
+    assert wilson_interval(0, 10)[0] == 0.0 and round(wilson_interval(0, 10)[1], 1) == 27.8
+    assert wilson_interval(10, 10)[1] == 100.0
+    with pytest.raises(ValueError):
+        wilson_interval(0, 0)

@@ -57,6 +57,8 @@ def check_summary(work: Path) -> None:
     numbers += [summary["pseudo"][s][k] for s in ("stage1", "stage2") for k in ("coverage", "precision", "pool_coverage")]
     assert all(v is not None and 0 <= v <= 100 for v in numbers), numbers
     assert len(summary["ablation"]) == 8
+    low, high = summary["submission"]["test_top1_interval95"]
+    assert low <= summary["submission"]["test_top1"] <= high and summary["submission"]["test_videos"] > 0
     assert all(summary["seconds"][name] > 0 for name in ("adapt_bn.sf32_k700", "pseudo2", "ensemble"))
 
 

@@ -14,7 +14,8 @@ def summary():
         "pseudo": {"stage1": {"selected": 5, "pool": 22, "pool_coverage": 22.73, "coverage": 40.0, "precision": 75.0,
                               "target_precision": 95.0, "coverage_per_class": [50.0] * 11,
                               "precision_per_class": [None] * 11, "thresholds": [0.5] * 11}},
-        "submission": {"test_top1": 63.64, "fixed_vote_test_top1": 54.55},
+        "submission": {"test_top1": 63.64, "fixed_vote_test_top1": 54.55, "test_videos": 11,
+                       "test_top1_interval95": [35.4, 84.8]},
         "ablation": [{"key": "normal_only", "label": "normal light only", "file": "a.pkl", "test_top1": 9.09}],
         "normal_only_drop": 12.5, "seconds": {"data": 3.21, "pseudo1": None}, "total_seconds": 3.2,
     }
@@ -22,7 +23,8 @@ def summary():
 
 def test_markdown_has_every_section_and_marks_missing_numbers():
     text = render_markdown(summary(), NAMES)
-    assert "dark test top-1 **63.64%**" in text and "fixed vote weights: 54.55%" in text
+    assert "dark test top-1 **63.64%**, 95% interval 35.4-84.8 on 11 videos" in text
+    assert "fixed vote weights: 54.55%" in text
     assert "| stage1 | mvit_b32_k600 | 80.00 | 60.00 | 55.50 |" in text
     assert "| adapt_bn | mvit_b32_k600 | 80.00 | — | 55.50 |" in text
     assert "| stage1 | 5/22 | 22.73 | 40.00 | 75.00 | 95.00 |" in text
