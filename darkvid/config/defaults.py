@@ -121,6 +121,7 @@ _C.BN.ADAPT_SPLIT = "train_unlabel"  # split whose clips the statistics are esti
 _C.BN.ADAPT_GAMMA = True  # gamma-correct the adaptation clips (False: uncorrected, as the seed did)
 _C.BN.SOURCE_EVAL_SPLITS = ["val_dry"]  # eval splits scored with statistics of uncorrected training clips
 # (normal light): how well the model knows the task, apart from the domain ([]: all dark, as the seed did)
+_C.BN.NUM_BATCHES_SOURCE = 0  # batches for those normal-light statistics (0: BN.NUM_BATCHES_PRECISE)
 _C.BN.WEIGHT_DECAY = 0.0  # (ignored) BN parameters follow SOLVER.ZERO_WD_1D_PARAM
 _C.BN.NORM_TYPE = "batchnorm"  # (ignored) plain BatchNorm only
 

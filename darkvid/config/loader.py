@@ -215,6 +215,8 @@ def validate_config(cfg: CfgNode) -> None:
         )
     if not 0 < cfg.DATA.GAMMA:
         raise ConfigError(f"config key 'DATA.GAMMA' must be positive; got {cfg.DATA.GAMMA}")
+    if cfg.BN.NUM_BATCHES_SOURCE < 0:
+        raise ConfigError(f"config key 'BN.NUM_BATCHES_SOURCE' must be 0 or more; got {cfg.BN.NUM_BATCHES_SOURCE}")
 
 
 def _get(cfg: CfgNode, key: str) -> Any:

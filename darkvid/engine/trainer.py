@@ -112,7 +112,7 @@ def _end_of_epoch(
     scores: Dict[str, Dict[str, float]] = {}
     if is_eval and source_splits:
         batches = functools.partial(data.build_loader, cfg, SOURCE_SPLIT, gamma=False)
-        if adapt_bn(model, batches, cfg.BN.NUM_BATCHES_PRECISE, env.device):
+        if adapt_bn(model, batches, cfg.BN.NUM_BATCHES_SOURCE or cfg.BN.NUM_BATCHES_PRECISE, env.device):
             logger.info("BN statistics of normal-light clips for %s", ", ".join(source_splits))
         scores.update(evaluate(cfg, data, model, env, amp, source_splits))
     if (is_eval or is_ckpt) and adapting:

@@ -85,6 +85,7 @@ def test_missing_file_is_named(tmp_path):
         ("DATA.NUM_FRAMES", "0", "DATA.NUM_FRAMES"),
         ("MODEL.NUM_CLASSES", "10", "CLASS_NAMES"),
         ("TEST.DATA_SELECT", "train", "TEST.DATA_SELECT"),
+        ("BN.NUM_BATCHES_SOURCE", "-1", "BN.NUM_BATCHES_SOURCE"),
     ],
 )
 def test_validation_names_the_key(key, value, message):

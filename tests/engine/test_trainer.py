@@ -213,3 +213,20 @@ def test_source_eval_splits_use_normal_light_statistics_and_checkpoints_keep_dar
         torch.testing.assert_close(value, _bn_state(tmp_path / "dark/out/best.pyth")[key], rtol=0, atol=0)
     lines = [line for line in (tmp_path / "split/out/stats.jsonl").read_text().splitlines() if '"eval"' in line]
     assert '"val_dry_top1"' in lines[0] and '"arid_top1"' in lines[0]
+
+
+def test_source_statistics_use_their_own_batch_count(tmp_path, monkeypatch):
+    from darkvid.engine import trainer
+
+    counts, adapt = [], trainer.adapt_bn
+
+    def counting(model, batches, num_batches, device):
+        counts.append(num_batches)
+        return adapt(model, batches, num_batches, device)
+
+    monkeypatch.setattr(trainer, "adapt_bn", counting)
+    common = ("MODEL.ARCH", "test_bn", "BN.USE_PRECISE_STATS", "True", "BN.NUM_BATCHES_PRECISE", "3",
+              "SOLVER.MAX_EPOCH", "1")
+    fit(make_cfg(tmp_path / "default", *common), data=FakeData())
+    fit(make_cfg(tmp_path / "own", *common, "BN.NUM_BATCHES_SOURCE", "1"), data=FakeData())
+    assert counts == [3, 3, 1, 3]  # (normal light, dark) per run; 0 means NUM_BATCHES_PRECISE
