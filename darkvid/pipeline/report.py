@@ -24,19 +24,25 @@ from .presets import load_preset
 from .step import read_marker
 from .steps import ARID, TEST, Plan
 
-def _top1(work: Path, file: str, labels: str) -> Optional[float]:
+
+def _score(work: Path, file: str, labels: str) -> Optional[dict[str, Any]]:
+    """score_file's result for WORK/file against WORK/data/labels, or None if either is missing."""
     path, truth = work / file, work / DATA / labels
     if not path.exists() or not truth.exists():
         return None
-    return round(float(score_file(path, truth)["top1"]), 2)
+    return score_file(path, truth)
+
+
+def _top1(work: Path, file: str, labels: str) -> Optional[float]:
+    scores = _score(work, file, labels)
+    return None if scores is None else round(float(scores["top1"]), 2)
 
 
 def _scored_with_interval(work: Path, file: str, labels: str) -> dict[str, Any]:
     """test_top1, the number of scored videos and the 95% Wilson interval of the top-1 (None if unscored)."""
-    path, truth = work / file, work / DATA / labels
-    if not path.exists() or not truth.exists():
+    scores = _score(work, file, labels)
+    if scores is None:
         return {"test_top1": None, "test_videos": None, "test_top1_interval95": None}
-    scores = score_file(path, truth)
     correct = round(scores["top1"] * scores["videos"] / 100.0)
     return {"test_top1": round(float(scores["top1"]), 2), "test_videos": scores["videos"],
             "test_top1_interval95": [round(v, 1) for v in wilson_interval(correct, scores["videos"])]}
