@@ -13,6 +13,8 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 def test_two_part_run_continues_from_its_first_part_and_exports_a_note(tmp_path):
     work, dest = tmp_path / "work", tmp_path / "weights"
+    shipped = REPO / "pretrained" / "tiny" / "mvit.pyth"
+    shipped_bytes = shipped.read_bytes()
     env = dict(os.environ, PYTHON=sys.executable, MODELS="mvit", EPOCHS="1", WARMUP="0.5", PRESET="micro", DATA_SEED="5",
                DEST=str(dest), NUM_GPUS="0", GEN_WORKERS="1", PARALLEL="0", OMP_NUM_THREADS="1")
     result = subprocess.run(["bash", str(REPO / "tools" / "pretrain_tiny.sh"), str(work)], env=env,
@@ -26,4 +28,4 @@ def test_two_part_run_continues_from_its_first_part_and_exports_a_note(tmp_path)
     first = torch.load(part1, weights_only=True)["model_state"]
     changed = [k for k, v in exported["model_state"].items() if v.is_floating_point() and not torch.equal(v, first[k])]
     assert changed, "the second part did not train"
-    assert not (REPO / "pretrained" / "tiny" / "mvit_part1.pyth").exists()
+    assert shipped.read_bytes() == shipped_bytes, "DEST was ignored: the shipped weights were overwritten"
