@@ -26,6 +26,7 @@ from torch.utils.checkpoint import checkpoint
 from .init import init_transformer_weights
 from .mvit_attention import MultiScaleBlock, Thw
 from .mvit_config import BlockSpec, MViTConfig, block_layout, mvit_config_from_cfg
+from .inputs import ModelInput, as_clip
 from .registry import register_model
 
 __all__ = ["MViT", "MViTConfig", "BlockSpec", "block_layout", "build_mvit", "mvit_config_from_cfg"]
@@ -122,19 +123,16 @@ class MViT(nn.Module):
         cls_pos, grid_pos = self.pos_embed[:, :1], self.pos_embed[:, 1:]
         return torch.cat([cls_pos, _resize_grid(grid_pos, self.pos_grid, thw)], dim=1)
 
-    def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+    def forward(self, inputs: ModelInput) -> torch.Tensor:
         """Classify a clip.
 
         Args:
-            inputs: a one-element list holding the clip `[B, C, T, H, W]` (PySlowFast's pathway list).
+            inputs: the clip `[B, C, T, H, W]`, or a one-element list of it (see inputs.py).
 
         Returns:
             Raw logits `[B, num_classes]` (no softmax, in training and in eval).
         """
-        if len(inputs) != 1 or inputs[0].ndim != 5:
-            shapes = [tuple(t.shape) for t in inputs]
-            raise ValueError(f"MViT takes a list of one [B, C, T, H, W] tensor; got shapes {shapes}")
-        x, thw = self.patch_embed(inputs[0])
+        x, thw = self.patch_embed(as_clip(inputs, "MViT"))
         if self.config.cls_embed_on:
             x = torch.cat((self.cls_token.expand(x.shape[0], -1, -1), x), dim=1)
         x = self.pos_drop(x + self._position_embedding(thw))

@@ -17,6 +17,7 @@ from torch import nn
 
 from darkvid.config import ConfigError
 
+from .inputs import ModelInput, as_clip
 from .registry import register_model
 from .resnet3d_blocks import Lateral, ResStage, batchnorm_layers
 
@@ -133,12 +134,12 @@ class SF(nn.Module):
             for bn in batchnorm_layers(self):
                 bn.requires_grad_(False)
 
-    def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
-        """Logits [B, num_classes] for `inputs` = [clip [B, 3, T, H, W]]."""
-        if len(inputs) != 1 or inputs[0].dim() != 5:
-            shapes = [tuple(t.shape) for t in inputs]
-            raise ValueError(f"SF expects a list with one [B, 3, T, H, W] clip; got shapes {shapes}")
-        clip = inputs[0]
+    def forward(self, inputs: ModelInput) -> torch.Tensor:
+        """Logits [B, num_classes] of a clip [B, 3, T, H, W] (or `[clip]`, see inputs.py).
+
+        The clip is the fast pathway; the slow pathway is its every `alpha`-th frame.
+        """
+        clip = as_clip(inputs, "SF")
         fast = self.fast.stem(clip)
         slow = self.slow.stem(clip[:, :, :: self.config.alpha])
         for i, (slow_stage, fast_stage, lateral) in enumerate(zip(self.slow.stages, self.fast.stages,

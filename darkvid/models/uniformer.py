@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import partial
-from typing import Iterator, List, Optional, Set, Tuple
+from typing import Iterator, Optional, Set, Tuple
 
 import torch
 from fvcore.common.config import CfgNode
@@ -20,6 +20,7 @@ from torch.utils.checkpoint import checkpoint
 from darkvid.config import ConfigError
 
 from .init import init_transformer_weights
+from .inputs import ModelInput, as_clip
 from .registry import register_model
 from .uniformer_blocks import AttentionBlock, ConvBlock, PatchEmbed
 
@@ -141,8 +142,9 @@ class UniFormer(nn.Module):
                 x = block(x)
         return x
 
-    def forward(self, x: List[torch.Tensor]) -> torch.Tensor:
-        features = self.forward_features(x[0])
+    def forward(self, inputs: ModelInput) -> torch.Tensor:
+        """Raw logits [B, num_classes] of a clip [B, C, T, H, W] (or `[clip]`, see inputs.py)."""
+        features = self.forward_features(as_clip(inputs, "UniFormer"))
         return self.head(self.head_drop(features.flatten(2).mean(-1)))
 
 

@@ -86,6 +86,7 @@ def test_tiny_fixture_reproduces_seed_outputs() -> None:
     model.eval()
     with torch.no_grad():
         logits = model([fixture["input"]])
+        assert torch.equal(model(fixture["input"]), logits)  # the plain tensor: the same clip
     assert "probabilities" in fixture["output_is"]
     expected = fixture["logits"]
     torch.testing.assert_close(logits.softmax(-1), expected, atol=1e-4, rtol=0)

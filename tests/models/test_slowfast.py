@@ -51,6 +51,7 @@ def test_tiny_fixture_logits_match_the_reference_code():
     model.load_state_dict(state, strict=True)
     with torch.no_grad():
         logits = model([fixture["input"]])
+        assert torch.equal(model(fixture["input"]), logits)  # the plain tensor: the same clip
     torch.testing.assert_close(logits, fixture["logits"], atol=1e-4, rtol=0)
 
 
@@ -152,7 +153,7 @@ def test_builder_rejects_checkpointing_more_blocks_than_a_stage_has():
 
 
 def test_forward_rejects_two_pathway_input():
-    with pytest.raises(ValueError, match="one \\[B, 3, T, H, W\\] clip"):
+    with pytest.raises(ValueError, match=r"SF takes a clip \[B, C, T, H, W\] or a list of one"):
         _tiny_model()([_clip(), _clip()])
 
 

@@ -58,6 +58,7 @@ def test_tiny_fixture_reproduces_the_seeds_logits() -> None:
     assert fixture["output_is"] == "raw logits"
     with torch.no_grad():
         logits = model([fixture["input"]])
+        assert torch.equal(model(fixture["input"]), logits)  # the plain tensor: the same clip
     torch.testing.assert_close(logits, fixture["logits"], atol=1e-4, rtol=0)
 
 
