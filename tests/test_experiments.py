@@ -1,12 +1,14 @@
 """The exp_* folders: every config loads on its GPU base and on its CPU preset, and stages chain."""
 from __future__ import annotations
 
-import re
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from darkvid.config import load_config
+from darkvid.pipeline.layout import cpu_base, cpu_presets
 
 REPO = Path(__file__).resolve().parents[1]
 EXP_DIRS = sorted(p.parent for p in REPO.glob("exp_*/*/config.yaml"))
@@ -14,10 +16,15 @@ MODELS = ("uniformer_b32_k600", "uniformer_b32_ssv2", "mvit_b32_k600", "sf32_k70
 
 
 def _cpu_preset(exp_dir: Path) -> Path:
-    """The preset that run.sh passes to tools/launch_exp.sh (its third argument)."""
-    match = re.search(r"launch_exp\.sh\" train \"\$\(dirname \"\$0\"\)\" (\S+)", (exp_dir / "run.sh").read_text())
-    assert match, f"{exp_dir}/run.sh does not call tools/launch_exp.sh"
-    return REPO / match.group(1)
+    """The preset that tools/launch_exp.sh loads for DARKVID_PRESET=tiny (configs/experiments.yaml)."""
+    return REPO / cpu_base(str(exp_dir.relative_to(REPO)))
+
+
+def _launcher_argv(script: Path, cwd: Path, **env: str) -> list[str]:
+    """What run.sh / test.sh would start, printed instead of run (DARKVID_LAUNCHER=echo)."""
+    out = subprocess.run(["bash", str(script), "SOLVER.MAX_EPOCH", "1"], cwd=cwd, capture_output=True, text=True,
+                         env=dict(os.environ, DARKVID_LAUNCHER="echo", **env), check=True)
+    return out.stdout.split()
 
 
 def test_the_design_card_layout_is_complete():
@@ -27,6 +34,22 @@ def test_the_design_card_layout_is_complete():
     for exp_dir in EXP_DIRS:
         for script in ("run.sh", "test.sh"):
             assert (exp_dir / script).stat().st_mode & 0o111, f"{exp_dir / script} is not executable"
+
+
+def test_every_experiment_has_one_cpu_preset_that_exists():
+    assert set(cpu_presets()) == {str(p.relative_to(REPO)) for p in EXP_DIRS}
+    assert all((REPO / preset).is_file() for preset in cpu_presets().values())
+
+
+@pytest.mark.parametrize("exp_dir", EXP_DIRS[::4], ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_run_and_test_scripts_pass_the_tables_preset_from_any_directory(exp_dir, tmp_path):
+    rel = exp_dir.relative_to(REPO)
+    tiny = _launcher_argv(exp_dir / "run.sh", tmp_path, DARKVID_PRESET="tiny")
+    assert tiny[1:] == ["--cfg", f"{exp_dir}/config.yaml", "--base", str(_cpu_preset(exp_dir)), "SOLVER.MAX_EPOCH", "1"]
+    test = _launcher_argv(rel / "test.sh", REPO, DARKVID_PRESET="tiny")
+    assert test[1:] == ["--cfg", f"{rel}/config.yaml", "--base", str(_cpu_preset(exp_dir)), "TRAIN.ENABLE", "False",
+                        "SOLVER.MAX_EPOCH", "1"]
+    assert "--base" not in _launcher_argv(rel / "run.sh", REPO, DARKVID_PRESET="gpu")
 
 
 @pytest.mark.parametrize("exp_dir", EXP_DIRS, ids=lambda p: f"{p.parent.name}/{p.name}")

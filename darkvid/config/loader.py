@@ -61,7 +61,27 @@ def merge_yaml_file(cfg: CfgNode, cfg_file: str | Path, base: Optional[str | Pat
     """
     path = Path(cfg_file)
     data = _read_yaml(path)
-    base_name = data.pop(BASE_KEY, None)
+    base_path = _base_of(path, data.pop(BASE_KEY, None), base)
+    if base_path is not None:
+        merge_yaml_file(cfg, base_path)
+    _merge_dict(cfg, data, prefix="", source=str(path))
+
+
+def config_files(cfg_file: str | Path, base: str | Path | None = None) -> list[Path]:
+    """The YAML files `load_config(cfg_file, base=base)` reads: `cfg_file` first, then its bases in turn.
+
+    Tools that must notice a changed setting (the pipeline's step fingerprints) hash these files.
+    """
+    files: list[Path] = []
+    path: Path | None = Path(cfg_file)
+    while path is not None:
+        files.append(path)
+        path, base = _base_of(path, _read_yaml(path).get(BASE_KEY), base), None
+    return files
+
+
+def _base_of(path: Path, base_name: Any, base: str | Path | None) -> Path | None:
+    """The file `path` starts from: `base` when given, else its `_BASE_` (relative to it), else None."""
     if base is not None:
         base_path = Path(base)
     elif base_name is not None:
@@ -69,12 +89,10 @@ def merge_yaml_file(cfg: CfgNode, cfg_file: str | Path, base: Optional[str | Pat
             raise ConfigError(f"{path}: {BASE_KEY} must be a file path; got {base_name!r}")
         base_path = path.parent / base_name
     else:
-        base_path = None
-    if base_path is not None:
-        if base_path.resolve() == path.resolve():
-            raise ConfigError(f"{path}: {BASE_KEY} names the file itself")
-        merge_yaml_file(cfg, base_path)
-    _merge_dict(cfg, data, prefix="", source=str(path))
+        return None
+    if base_path.resolve() == path.resolve():
+        raise ConfigError(f"{path}: {BASE_KEY} names the file itself")
+    return base_path
 
 
 def _read_yaml(path: Path) -> dict:

@@ -1,14 +1,14 @@
 """Where the method's files live in a work directory laid out like the repository.
 
 Experiment folders are the repository's (exp_adapt_bn/, exp_pseudo_stageN/, exp_experts/); their
-prediction file names come from the same config loading run.sh does, so they cannot drift apart.
+prediction file names come from the same config loading run.sh does and the tester's own naming
+function, and their CPU presets from the table tools/launch_exp.sh reads, so they cannot drift apart.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Optional
+from functools import cache
+from pathlib import Path
 
 from .presets import REPO, Preset
 
@@ -16,7 +16,7 @@ MODELS = ("uniformer_b32_k600", "uniformer_b32_ssv2", "mvit_b32_k600", "sf32_k70
 EXPERT = "uniformer_b32_ssv2"
 EXPERT_DIR = "exp_experts"
 DATA = "data"
-_TINY_BASE = re.compile(r"(configs/tiny/\S+\.yaml)")
+EXPERIMENTS = REPO / "configs" / "experiments.yaml"
 
 
 def stage_dir(stage: int) -> str:
@@ -52,60 +52,67 @@ class View:
 
 
 def cpu_base(exp: str) -> str:
-    """The configs/tiny preset that an experiment's run.sh passes to launch_exp.sh."""
-    script = REPO / exp / "run.sh"
-    found = _TINY_BASE.search(script.read_text())
-    if found is None:
-        raise ValueError(f"{script}: names no configs/tiny/*.yaml preset for DARKVID_PRESET=tiny")
-    return found.group(1)
+    """The configs/tiny preset of `exp` that tools/launch_exp.sh loads for DARKVID_PRESET=tiny."""
+    presets = cpu_presets()
+    if exp not in presets:
+        raise ValueError(f"{EXPERIMENTS}: no CPU preset for {exp}")
+    return presets[exp]
 
 
-@lru_cache(maxsize=None)
-def _config(exp: str, darkvid_preset: Optional[str], extra: tuple[str, ...]):
+@cache
+def cpu_presets() -> dict[str, str]:
+    """configs/experiments.yaml: experiment folder -> its CPU preset (also read by launch_exp.sh)."""
+    import yaml
+
+    data = yaml.safe_load(EXPERIMENTS.read_text()) or {}
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ValueError(f"{EXPERIMENTS}: expected one `exp_dir: configs/tiny/preset.yaml` a line")
+    return data
+
+
+def _base(exp: str, darkvid_preset: str | None) -> Path | None:
+    """What launch_exp.sh passes as --base: the CPU preset for DARKVID_PRESET=tiny, else nothing."""
+    return REPO / cpu_base(exp) if darkvid_preset == "tiny" else None
+
+
+@cache
+def _config(exp: str, darkvid_preset: str | None, extra: tuple[str, ...]):
     from darkvid.config import load_config
 
-    base = str(REPO / cpu_base(exp)) if darkvid_preset == "tiny" else None
-    return load_config(REPO / exp / "config.yaml", list(extra), base=base)
+    return load_config(REPO / exp / "config.yaml", list(extra), base=_base(exp, darkvid_preset))
 
 
-def _prediction_name(exp: str, darkvid_preset: Optional[str], view: View, extra: tuple[str, ...]) -> str:
-    """darkvid.engine.tester.prediction_path's name (a test checks they agree; importing it costs torch)."""
+def prediction_file_name(split: str, num_frames: int, crop_size: int, views: int, crops: int) -> str:
+    """The tester's prediction file name: {split}x{frames}x{crop}x{views}x{crops}.pkl."""
+    return f"{split}x{num_frames}x{crop_size}x{views}x{crops}.pkl"
+
+
+def _prediction_name(exp: str, darkvid_preset: str | None, view: View, extra: tuple[str, ...]) -> str:
+    """The tester's name for the predictions of `view` by `exp` run with `extra` overrides."""
     cfg = _config(exp, darkvid_preset, extra)
-    return f"{view.split}x{cfg.DATA.NUM_FRAMES}x{cfg.DATA.TEST_CROP_SIZE}x{view.views}x{view.crops}.pkl"
+    return prediction_file_name(view.split, cfg.DATA.NUM_FRAMES, cfg.DATA.TEST_CROP_SIZE, view.views, view.crops)
 
 
-def prediction_file(preset: Preset, exp: str, view: View, out_dir: Optional[str] = None) -> str:
+def prediction_file(preset: Preset, exp: str, view: View, out_dir: str | None = None) -> str:
     """Work-dir path of the prediction file test.sh writes for `exp` and `view` (into `out_dir`)."""
     return f"{out_dir or exp}/{_prediction_name(exp, preset.darkvid_preset, view, tuple(preset.run_overrides('all')))}"
 
 
-def model_exp(stage: Optional[int], model: str) -> str:
+def model_exp(stage: int | None, model: str) -> str:
     """Experiment folder of `model` at `stage` (None: the dense-sampling expert)."""
     return f"{EXPERT_DIR}/{model}" if stage is None else f"{stage_dir(stage)}/{model}"
 
 
 
-def init_weights(exp: str, darkvid_preset: Optional[str]) -> Optional[str]:
+def init_weights(exp: str, darkvid_preset: str | None) -> str | None:
     """TRAIN.CHECKPOINT_FILE_PATH of `exp` as run.sh resolves it, when it is a pre-trained file (pretrained/...)."""
-    from darkvid.config import load_config
-
-    base = REPO / cpu_base(exp) if darkvid_preset == "tiny" else None
-    path = load_config(REPO / exp / "config.yaml", base=base).TRAIN.CHECKPOINT_FILE_PATH
+    path = _config(exp, darkvid_preset, ()).TRAIN.CHECKPOINT_FILE_PATH
     return path if path.startswith("pretrained/") else None
 
 
-def config_files(exp: str, darkvid_preset: Optional[str]) -> tuple[str, ...]:
-    """The YAML files run.sh reads for `exp`: its config.yaml, then the tiny base or its _BASE_ chain."""
-    import yaml
+def config_files(exp: str, darkvid_preset: str | None) -> tuple[str, ...]:
+    """The YAML files run.sh reads for `exp` (the config loader's own chain, its config.yaml first)."""
+    from darkvid.config import config_files as loader_files
 
-    files, path = [REPO / exp / "config.yaml"], REPO / exp / "config.yaml"
-    if darkvid_preset == "tiny":
-        path = REPO / cpu_base(exp)
-        files.append(path)
-    else:
-        path = (path.parent / yaml.safe_load(path.read_text())["_BASE_"]).resolve()
-        files.append(path)
-    while base := (yaml.safe_load(path.read_text()) or {}).get("_BASE_"):
-        path = (path.parent / base).resolve()
-        files.append(path)
-    return tuple(str(f) for f in files)
+    files = loader_files(REPO / exp / "config.yaml", base=_base(exp, darkvid_preset))
+    return (str(files[0]), *(str(f.resolve()) for f in files[1:]))

@@ -1,3 +1,3 @@
 #!/usr/bin/env bash
 # UniFormer-B32 (Something-Something-V2 pre-training), exp_pseudo_stage2: predicts with best.pyth. Options: tools/launch_exp.sh.
-exec bash "$(dirname "$0")/../../tools/launch_exp.sh" test "$(dirname "$0")" configs/tiny/uniformer_ssv2.yaml "$@"
+exec bash "$(dirname "$0")/../../tools/launch_exp.sh" test "$(dirname "$0")" "$@"

@@ -1,3 +1,3 @@
 #!/usr/bin/env bash
 # UniFormer-B32 (Kinetics-600 pre-training), exp_pseudo_stage4: predicts with best.pyth. Options: tools/launch_exp.sh.
-exec bash "$(dirname "$0")/../../tools/launch_exp.sh" test "$(dirname "$0")" configs/tiny/uniformer.yaml "$@"
+exec bash "$(dirname "$0")/../../tools/launch_exp.sh" test "$(dirname "$0")" "$@"
