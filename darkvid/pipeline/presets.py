@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 PRESET_DIR = REPO / "configs" / "pipeline"
 OVERRIDE_KINDS = ("all", "adapt", "stage", "expert")
 _KEYS = ("generator", "darkvid_preset", "stages", "jobs", "vote_search", "ablation_model", "pseudo", "overrides",
-         "model_overrides")
+         "model_overrides", "cluster")
 
 
 class PresetError(ValueError):
@@ -40,6 +40,9 @@ class Preset:
     search_weights: bool
     overrides: dict[str, tuple[str, ...]]
     model_overrides: dict[str, tuple[str, ...]]
+    # pseudo.thresholds "fixed": the seed's hand-set gen_pseudo_tools/presets/stageN.yaml instead of "auto"
+    fixed_thresholds: bool = False
+    cluster: Optional[dict[str, Any]] = None  # submitit settings per kind of step (darkvid/pipeline/slurm.py)
 
     def run_overrides(self, kind: str, model: str = "") -> list[str]:
         """The overrides of every run, then those of `kind` (adapt, stage or expert), then the model's."""
@@ -81,10 +84,12 @@ def load_preset(name_or_path: str) -> Preset:
     if not 1 <= stages <= 4:
         raise PresetError(f"{path}: stages must be 1..4 (the exp_pseudo_stageN folders), got {stages}")
     pseudo = data.get("pseudo") or {}
-    allowed = ("target_precision", "relax_per_stage", "min_selected", "search_weights")
+    allowed = ("target_precision", "relax_per_stage", "min_selected", "search_weights", "thresholds")
     bad = sorted(set(pseudo) - set(allowed))
     if bad:
         raise PresetError(f"{path}: pseudo: unknown key(s) {bad}; allowed: {', '.join(allowed)}")
+    if pseudo.get("thresholds", "auto") not in ("auto", "fixed"):
+        raise PresetError(f"{path}: pseudo.thresholds must be auto or fixed, got {pseudo['thresholds']!r}")
     return Preset(
         name=path.stem, source=path, generator=data.get("generator"), darkvid_preset=data.get("darkvid_preset"),
         stages=stages, jobs=max(1, int(data.get("jobs", 1))), vote_search=bool(data.get("vote_search", False)),
@@ -96,4 +101,5 @@ def load_preset(name_or_path: str) -> Preset:
         overrides={kind: _flat(overrides.get(kind), f"{path}: overrides.{kind}") for kind in OVERRIDE_KINDS},
         model_overrides={model: _flat(values, f"{path}: model_overrides.{model}")
                          for model, values in (data.get("model_overrides") or {}).items()},
+        fixed_thresholds=pseudo.get("thresholds", "auto") == "fixed", cluster=data.get("cluster"),
     )

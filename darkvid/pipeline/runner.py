@@ -6,6 +6,7 @@ bar per running training. A failing command stops the run.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -15,10 +16,14 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Callable, Iterable, TextIO
+from typing import Callable, Iterable, Optional, TextIO
 
+from .gpus import GpuPool
 from .progress import TrainingBars
 from .step import Command, Step, invalidate, is_complete, missing_outputs, read_marker, write_marker
+
+# (step, command) -> the command actually started, e.g. darkvid.pipeline.slurm's job submission
+Wrap = Callable[[Step, Command], Command]
 
 TAIL_LINES = 40
 # Echoed without --verbose: epoch ends, evaluations, test results, errors (not every logged iteration:
@@ -55,8 +60,10 @@ class StepFailed(RuntimeError):
 class Runner:
     """Executes a plan of steps in a work directory, at most `jobs` at a time."""
 
-    def __init__(self, work: Path, jobs: int = 1, verbose: bool = False, stream: TextIO = sys.stdout) -> None:
+    def __init__(self, work: Path, jobs: int = 1, verbose: bool = False, stream: TextIO = sys.stdout,
+                 gpus: Optional[GpuPool] = None, wrap: Optional[Wrap] = None) -> None:
         self.work, self.jobs, self.verbose, self.stream = Path(work), max(1, jobs), verbose, stream
+        self.gpus, self.wrap = gpus, wrap  # own GPUs per running step (gpus.py); commands as jobs (slurm.py)
         self._lock = threading.Lock()
         self._procs: dict[int, subprocess.Popen] = {}
         self._stopping = False
@@ -143,11 +150,11 @@ class Runner:
         start = time.time()
         if invalid := (read_marker(self.work, step.name) is not None):
             invalidate(step, self.work)  # stale: its inputs or commands changed since it completed
-        with log.open("a") as handle:
+        with log.open("a") as handle, (self.gpus.lease(step) if self.gpus else contextlib.nullcontext({})) as devices:
             handle.write(f"=== {time.strftime('%Y-%m-%d %H:%M:%S')} step {step.name}"
                          f"{' (rerun: inputs changed)' if invalid else ''}\n")
             for command in step.commands:
-                self._run_command(step, command, handle, log)
+                self._run_command(step, command, handle, log, devices)
         missing = missing_outputs(step, self.work)
         if missing:
             shown = step.commands[-1].shell_text() if step.commands else "(none)"
@@ -156,15 +163,16 @@ class Runner:
         write_marker(step, self.work, elapsed)
         return elapsed
 
-    def _run_command(self, step: Step, command: Command, handle: TextIO, log: Path) -> None:
+    def _run_command(self, step: Step, command: Command, handle: TextIO, log: Path, devices: dict[str, str]) -> None:
         if self._stopping:
             raise StepFailed(step.name, command.shell_text(), log, "stopped because another step failed")
         handle.write(f"$ {command.shell_text()}\n")
         handle.flush()
         env = dict(os.environ, **dict(command.env))
-        env.update({k: v for k, v in self.thread_env().items() if k not in os.environ})
+        env.update({k: v for k, v in self.thread_env().items() if k not in os.environ}, **devices)
+        argv = self.wrap(step, command).argv if self.wrap else command.argv
         try:
-            proc = subprocess.Popen(command.argv, cwd=self.work, env=env, stdout=subprocess.PIPE,
+            proc = subprocess.Popen(argv, cwd=self.work, env=env, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True, bufsize=1, start_new_session=True)
         except OSError as err:
             raise StepFailed(step.name, command.shell_text(), log, f"cannot start: {err}") from err
