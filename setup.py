@@ -25,6 +25,8 @@ setup(
         "matplotlib>=3.5",
         "PyYAML>=5.4",
     ],
+    entry_points={"console_scripts": ["darkvid-predict=darkvid.inference.cli:predict_main",
+                                      "darkvid-export-bundle=darkvid.inference.cli:export_main"]},
     extras_require={
         "test": ["pytest>=7"],
         "decord": ["decord>=0.6"],
