@@ -74,14 +74,14 @@ def test_each_stage_starts_from_the_previous_stage_and_its_pseudo_labels(model):
         cfg = load_config(REPO / f"exp_pseudo_stage{stage}" / model / "config.yaml")
         assert cfg.TRAIN.CHECKPOINT_FILE_PATH == f"{previous}/{model}/best.pyth"
         assert cfg.TRAIN.CHECKPOINT_EPOCH_RESET
-        assert cfg.DATA.PSEUDO_CSV == f"pseudo/stage{stage}.csv"
+        assert cfg.DATA.PSEUDO_CSV == f"../pseudo/stage{stage}.csv"
         previous = f"exp_pseudo_stage{stage}"
 
 
 def test_the_expert_samples_densely_on_the_last_pseudo_labels():
     cfg = load_config(REPO / "exp_experts" / "uniformer_b32_ssv2" / "config.yaml")
     assert (cfg.TRAIN.DATASET, cfg.TEST.DATASET) == ("ug2", "ug2")
-    assert cfg.DATA.PSEUDO_CSV == "pseudo/stage4.csv"
+    assert cfg.DATA.PSEUDO_CSV == "../pseudo/stage4.csv"
 
 
 @pytest.mark.parametrize("model", MODELS)

@@ -3,9 +3,10 @@
     python tools/run_pipeline.py [--work-dir DIR] [--data-root DIR] [--preset demo|micro|full]
                                  [--from STEP | --only STEP] [--list] [--verbose] [--jobs N]
 
-The work directory is laid out like the repository (WORK/data, WORK/exp_*/...), and every step runs
+The work directory is laid out like the repository (WORK/data, WORK/exp_*/..., WORK/pseudo), and every step runs
 there what a user would run by hand (exp_*/*/run.sh, test.sh, gen_pseudo_tools, test_ensemble_vote.py,
-tools/score.py). Finished steps are skipped; an interrupted run continues where it stopped.
+tools/score.py). Finished steps are skipped; an interrupted run continues where it stopped. A --data-root
+is only read: pseudo labels, caches, configs and predictions are written under the work directory.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Optional, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from darkvid.pipeline.data_root import DataRootError, link_data_root  # noqa: E402
 from darkvid.pipeline.graph import build_plan, select  # noqa: E402
 from darkvid.pipeline.presets import REPO, PresetError, available_presets, load_preset  # noqa: E402
 from darkvid.pipeline.runner import Runner, StepFailed  # noqa: E402
@@ -26,7 +28,8 @@ from darkvid.pipeline.step import is_complete  # noqa: E402
 def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work-dir", type=Path, default=Path("work_dirs/demo"), help="where everything is written")
-    parser.add_argument("--data-root", type=Path, help="dataset root (default WORK/data); linked as WORK/data")
+    parser.add_argument("--data-root", type=Path,
+                        help="a dataset root, read only (linked entry by entry into WORK/data); default: generate one")
     parser.add_argument("--preset", default="demo", help=f"one of {', '.join(available_presets())}, or a YAML path")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--from", dest="start", metavar="STEP", help="rerun STEP (or group, e.g. stage2) and all after it")
@@ -38,23 +41,6 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument("--list", action="store_true", help="print the steps and whether each is complete, then exit")
     parser.add_argument("--verbose", action="store_true", help="echo every log line, not one per epoch")
     return parser.parse_args(argv)
-
-
-def link_data(work: Path, data_root: Optional[Path]) -> None:
-    """Make WORK/data the dataset root: a symlink to --data-root, or a folder the generator fills."""
-    data = work / "data"
-    if data_root is None:
-        data.mkdir(parents=True, exist_ok=True)
-        return
-    target = data_root.resolve()
-    target.mkdir(parents=True, exist_ok=True)
-    if data.is_symlink() and data.resolve() == target:
-        return
-    if data.is_symlink() or (data.is_dir() and not any(data.iterdir())):
-        data.unlink() if data.is_symlink() else data.rmdir()
-    elif data.exists():
-        raise SystemExit(f"{data} exists and is not a link to {target}; remove it or drop --data-root")
-    data.symlink_to(target, target_is_directory=True)
 
 
 def link_tiny_weights(work: Path) -> None:
@@ -85,7 +71,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     work = args.work_dir.resolve()
     work.mkdir(parents=True, exist_ok=True)
-    link_data(work, args.data_root)
+    try:
+        link_data_root(work, args.data_root)
+    except DataRootError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     link_tiny_weights(work)
     generator_args: tuple[str, ...] = ()
     if args.data_seed is not None:

@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional
 
 import yaml
 
-from .layout import View
+from .layout import View, pseudo_csv_from_data
 from .presets import REPO, Preset
 
 PSEUDO_TEMPLATE = REPO / "gen_pseudo_tools" / "presets" / "stage1_auto.yaml"
@@ -27,13 +27,21 @@ FileOf = Callable[[Optional[str], View], str]
 
 
 def pseudo_config(preset: Preset, stage: int, pool: dict[str, str], arid: dict[str, str]) -> dict[str, Any]:
-    """Stage `stage`'s pseudo-label config: the auto preset with this run's files, targets and output."""
-    data = yaml.safe_load(PSEUDO_TEMPLATE.read_text())
-    data.update(root=".", data_root="data", predictions=dict(pool), out=f"pseudo/stage{stage}.csv")
+    """Stage `stage`'s pseudo-label config: the auto (or the seed's fixed) preset with this run's files."""
+    template = fixed_pseudo_template(stage) if preset.fixed_thresholds else PSEUDO_TEMPLATE
+    data = yaml.safe_load(template.read_text())
+    data.update(root=".", data_root="data", predictions=dict(pool), out=pseudo_csv_from_data(stage))
+    if preset.fixed_thresholds:  # the seed's hand-set weights and thresholds of that stage, nothing searched
+        return data
     data["auto"].update(val_predictions=dict(arid), target_precision=preset.target_precision,
                         relax_per_stage=preset.relax_per_stage, min_selected=preset.min_selected, stage=stage,
                         search_weights=preset.search_weights)
     return data
+
+
+def fixed_pseudo_template(stage: int) -> Path:
+    """The seed's pseudo-label preset of `stage` (gen_pseudo_tools/presets/stageN.yaml)."""
+    return PSEUDO_TEMPLATE.with_name(f"stage{stage}.yaml")
 
 
 def vote_views() -> list[tuple[str, Optional[str], int, int]]:

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Optional
 
 from . import ablation
-from .layout import DATA, EXPERT, MODELS
+from .data_root import DATA
+from .layout import EXPERT, MODELS
 from .presets import Preset
 from .step import Command, Step
 from .steps import Plan

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from .data_root import PSEUDO_DIR
 from .presets import REPO, Preset
 
 MODELS = ("uniformer_b32_k600", "uniformer_b32_ssv2", "mvit_b32_k600", "sf32_k700")
 EXPERT = "uniformer_b32_ssv2"
 EXPERT_DIR = "exp_experts"
-DATA = "data"
 EXPERIMENTS = REPO / "configs" / "experiments.yaml"
 
 
@@ -116,3 +116,13 @@ def config_files(exp: str, darkvid_preset: str | None) -> tuple[str, ...]:
 
     files = loader_files(REPO / exp / "config.yaml", base=_base(exp, darkvid_preset))
     return (str(files[0]), *(str(f.resolve()) for f in files[1:]))
+
+
+def pseudo_csv(stage: int) -> str:
+    """Work-dir path of stage `stage`'s pseudo labels (beside data/, never inside the data root)."""
+    return f"{PSEUDO_DIR}/stage{stage}.csv"
+
+
+def pseudo_csv_from_data(stage: int) -> str:
+    """The same file as DATA.PSEUDO_CSV and the generator's `out` name it: relative to data/."""
+    return f"../{pseudo_csv(stage)}"

@@ -18,8 +18,9 @@ from darkvid.ensemble.metrics import wilson_interval
 from darkvid.ensemble.scoring import score_file
 
 from . import ablation, plots
+from .data_root import DATA
 from .graph import build_plan
-from .layout import DATA, EXPERT, MODELS, model_exp, stage_name
+from .layout import EXPERT, MODELS, model_exp, pseudo_csv, stage_name
 from .presets import load_preset
 from .step import read_marker
 from .steps import ARID, TEST, Plan
@@ -98,7 +99,7 @@ def pseudo_table(plan: Plan) -> dict[str, dict[str, Any]]:
     """Per stage: selected videos, pool share, coverage and precision on the labelled ARID videos (%)."""
     out = {}
     for stage in range(1, plan.last + 1):
-        path = plan.work / DATA / "pseudo" / f"stage{stage}.json"
+        path = (plan.work / pseudo_csv(stage)).with_suffix(".json")
         if not path.exists():
             continue
         data = json.loads(path.read_text())

@@ -13,8 +13,20 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+from .data_root import DATA, external_root
 from .genconf import pseudo_config, vote_config, vote_views, write_yaml
-from .layout import DATA, EXPERT, MODELS, View, config_files, init_weights, model_exp, prediction_file, stage_name
+from .layout import (
+    EXPERT,
+    MODELS,
+    View,
+    config_files,
+    init_weights,
+    model_exp,
+    prediction_file,
+    pseudo_csv,
+    pseudo_csv_from_data,
+    stage_name,
+)
 from .presets import REPO, Preset
 from .step import Command, Step
 
@@ -30,6 +42,7 @@ class Plan:
 
     def __init__(self, preset: Preset, work: Path, generator_args: tuple[str, ...] = ()) -> None:
         self.preset, self.work, self.generator_args = preset, Path(work), tuple(generator_args)
+        self.data_root = external_root(self.work)  # a user's data root: read, never generated into
         self.env = (("DARKVID_PRESET", preset.darkvid_preset),) if preset.darkvid_preset else ()
         # run.sh starts `python` from PATH unless told otherwise: use this interpreter (the venv's).
         launcher = os.environ.get("DARKVID_LAUNCHER") or sys.executable
@@ -53,8 +66,9 @@ class Plan:
         outputs = tuple(f"{DATA}/{c}" for c in SPLIT_CSVS)
         generator = self.preset.generator
         provided = (self.work / DATA / "test.csv").exists() and not (self.work / DATA / "summary.json").exists()
-        if generator is None or provided:
-            return Step("data", (), outputs, note="Lay out the real data as DATASET.md says, or pass --data-root.")
+        if generator is None or provided or self.data_root is not None:
+            where = f"--data-root {self.data_root}" if self.data_root else f"{self.work / DATA}"
+            return Step("data", (), outputs, note=f"{where} lacks split CSVs: lay it out as DATASET.md says.")
         cmd = self.python("tools/make_synthetic_arid.py", "--root", DATA, "--preset", generator, "--workers", "2",
                           *self.generator_args)
         # train_label.csv is the synthetic set's own list (the demo trains on it; real data has none).
@@ -65,7 +79,7 @@ class Plan:
         exp, last = model_exp(stage, model), stage is None or stage == self.last
         kind = "expert" if stage is None else ("adapt" if stage == 0 else "stage")
         first = TEST if last else POOL
-        extra = ["DATA.PSEUDO_CSV", f"pseudo/stage{self.last}.csv"] if stage is None else []
+        extra = ["DATA.PSEUDO_CSV", pseudo_csv_from_data(self.last)] if stage is None else []
         views = [ARID, TEST] if not last else [ARID, *TEST_VIEWS, *(ARID_VIEWS if self.preset.vote_search else ())]
         if not last and model == self.preset.ablation_model:
             views.append(TEST_VIEWS[-1])  # the ablation's "+ 3 views x 3 crops" row at every stage
@@ -77,7 +91,7 @@ class Plan:
         deps, inputs = ["data"], [f"{DATA}/{csv}" for csv in SPLIT_CSVS]
         if stage is None or stage > 0:
             deps.append(f"pseudo{self.last if stage is None else stage}")
-            inputs.append(f"{DATA}/pseudo/stage{self.last if stage is None else stage}.csv")
+            inputs.append(pseudo_csv(self.last if stage is None else stage))
         weights = init_weights(exp, self.preset.darkvid_preset)
         if weights and (self.work / weights).exists():
             inputs.append(weights)  # new pre-trained weights retrain the models that start from them
@@ -94,7 +108,7 @@ class Plan:
         config = f"configs/pseudo_stage{stage}.yaml"
         write_yaml(self.work / config, pseudo_config(self.preset, stage, pool, arid),
                    f"stage {stage} pseudo labels, written by tools/run_pipeline.py from {Path('gen_pseudo_tools/presets/stage1_auto.yaml')}")
-        out = f"{DATA}/pseudo/stage{stage}"
+        out = pseudo_csv(stage).removesuffix(".csv")
         cmd = self.python("gen_pseudo_tools/generate_pseudo_label.py", "--config", config)
         return Step(f"pseudo{stage}", (cmd,), (f"{out}.csv", f"{out}.json"), (*pool.values(), *arid.values()),
                     (config,), tuple(f"{stage_name(stage - 1)}.{m}" for m in MODELS), clean=(f"{out}.csv", f"{out}.json"),

@@ -66,7 +66,8 @@ def test_micro_plan_order_and_contents(micro_plan):
     assert names.index("pseudo2") > max(names.index(f"stage1.{m}") for m in MODELS)
     assert "stage3.mvit_b32_k600" not in names, "micro runs two pseudo stages"
     expert = steps[names.index("expert.uniformer_b32_ssv2")]
-    assert "pseudo2" in expert.deps and "pseudo/stage2.csv" in expert.commands[0].argv
+    assert "pseudo2" in expert.deps and "../pseudo/stage2.csv" in expert.commands[0].argv
+    assert "pseudo/stage2.csv" in expert.inputs
     stage = steps[names.index("stage1.sf32_k700")]
     assert stage.commands[0].argv[1].endswith("exp_pseudo_stage1/sf32_k700/run.sh")
     assert ("DARKVID_PRESET", "tiny") in stage.commands[0].env
@@ -78,7 +79,7 @@ def test_generated_pseudo_and_vote_configs(micro_plan):
     work, _ = micro_plan
     pseudo = yaml.safe_load((work / "configs" / "pseudo_stage2.yaml").read_text())
     assert pseudo["thresholds"] == "auto" and pseudo["auto"]["stage"] == 2
-    assert pseudo["out"] == "pseudo/stage2.csv" and pseudo["data_root"] == "data"
+    assert pseudo["out"] == "../pseudo/stage2.csv" and pseudo["data_root"] == "data"
     assert pseudo["auto"]["val_predictions"]["mvit_b32_k600"] == "exp_pseudo_stage1/mvit_b32_k600/aridx8x64x1x1.pkl"
     vote = yaml.safe_load((work / "configs" / "vote_fixed.yaml").read_text())
     assert vote["predictions"]["dense_3x3"] == "exp_experts/uniformer_b32_ssv2/testx8x64x3x3.pkl"
