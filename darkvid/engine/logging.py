@@ -4,6 +4,7 @@ Only the main process writes files; the others log warnings and errors to the co
 """
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import math
@@ -29,6 +30,22 @@ def setup_logging(output_dir: str, is_main: bool) -> None:
     for handler in handlers:
         handler.setFormatter(logging.Formatter(_FORMAT, datefmt="%H:%M:%S"))
         logger.addHandler(handler)
+    atexit.unregister(_report_peak_gpu_memory)
+    atexit.register(_report_peak_gpu_memory)
+
+
+def _report_peak_gpu_memory() -> None:
+    """At exit, one line with this process's peak CUDA memory (read by benchmarks/gpu_smoke.sh).
+
+    Printed, not logged: the log handlers may already be closed when the process ends.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None or not torch.cuda.is_available() or not torch.cuda.is_initialized():
+        return
+    device = torch.cuda.current_device()
+    peak, reserved = torch.cuda.max_memory_allocated(device), torch.cuda.max_memory_reserved(device)
+    print(f"[{time.strftime('%H:%M:%S')} INFO darkvid] peak GPU memory of cuda:{device}: "
+          f"{peak / 2**30:.2f} GiB allocated, {reserved / 2**30:.2f} GiB reserved", flush=True)
 
 
 def close_logging() -> None:
