@@ -30,5 +30,6 @@ setup(
     extras_require={
         "test": ["pytest>=7"],
         "decord": ["decord>=0.6"],
+        "cluster": ["submitit>=1.5"],  # tools/run_pipeline.py --executor slurm
     },
 )

@@ -2,6 +2,7 @@
 
     python tools/run_pipeline.py [--work-dir DIR] [--data-root DIR] [--preset demo|micro|full]
                                  [--from STEP | --only STEP] [--list] [--verbose] [--jobs N]
+                                 [--executor local|slurm]
 
 The work directory is laid out like the repository (WORK/data, WORK/exp_*/..., WORK/pseudo), and every step runs
 there what a user would run by hand (exp_*/*/run.sh, test.sh, gen_pseudo_tools, test_ensemble_vote.py,
@@ -22,6 +23,7 @@ from darkvid.pipeline.data_root import DataRootError, link_data_root  # noqa: E4
 from darkvid.pipeline.graph import build_plan, select  # noqa: E402
 from darkvid.pipeline.presets import REPO, PresetError, available_presets, load_preset  # noqa: E402
 from darkvid.pipeline.runner import Runner, StepFailed  # noqa: E402
+from darkvid.pipeline.slurm import EXECUTORS, ClusterError, runner_hooks  # noqa: E402
 from darkvid.pipeline.step import is_complete  # noqa: E402
 
 
@@ -38,6 +40,8 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument("--exposure", type=float, nargs=2, metavar=("LO", "HI"),
                         help="dark exposure range of the synthetic dataset (default: the generator preset's)")
     parser.add_argument("--jobs", type=int, help="independent steps run at once (default: the preset's)")
+    parser.add_argument("--executor", choices=EXECUTORS, default="local",
+                        help="local: subprocesses, each training on its own GPUs; slurm: one submitit job per step")
     parser.add_argument("--list", action="store_true", help="print the steps and whether each is complete, then exit")
     parser.add_argument("--verbose", action="store_true", help="echo every log line, not one per epoch")
     return parser.parse_args(argv)
@@ -93,7 +97,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     by_name = {s.name: s for s in steps}
-    runner = Runner(work, jobs=args.jobs or preset.jobs, verbose=args.verbose)
+    try:
+        hooks = runner_hooks(preset.cluster, work, args.executor, str(preset.source))
+    except ClusterError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    runner = Runner(work, jobs=args.jobs or preset.jobs, verbose=args.verbose, **hooks)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the running commands too (no markers)
     print(f"darkvid pipeline: preset {preset.name}, work dir {work}, {len(chosen)} step(s)", flush=True)
     try:

@@ -63,11 +63,15 @@ def step_gpus(step: Step) -> int:
 
 
 class GpuPool:
-    """A free list of GPU ids shared by the runner's threads."""
+    """A free list of GPU ids shared by the runner's threads.
 
-    def __init__(self, devices: Sequence[str]) -> None:
-        self.devices = list(devices)
-        self._free = list(devices)
+    `steps_per_gpu` > 1 lets that many steps share one card (small clips, e.g. the smoke preset on
+    a single GPU); a step still never gets the same GPU twice.
+    """
+
+    def __init__(self, devices: Sequence[str], steps_per_gpu: int = 1) -> None:
+        self.devices = list(dict.fromkeys(devices))
+        self._free = [d for d in self.devices for _ in range(max(1, steps_per_gpu))]
         self._changed = threading.Condition()
 
     @property
@@ -76,20 +80,22 @@ class GpuPool:
             return list(self._free)
 
     def acquire(self, count: int) -> list[str]:
-        """Block until `count` GPUs are free and take them (lowest ids first).
+        """Block until `count` distinct GPUs are free and take them (lowest ids first).
 
         A step asking for more GPUs than the node has gets all of them, once all are free: the
         engine then runs on what it sees, as it did before the pool existed.
         """
         count = min(count, len(self.devices))
         with self._changed:
-            self._changed.wait_for(lambda: len(self._free) >= count)
-            taken, self._free = self._free[:count], self._free[count:]
+            self._changed.wait_for(lambda: len(set(self._free)) >= count)
+            taken = sorted(set(self._free), key=self.devices.index)[:count]
+            for device in taken:
+                self._free.remove(device)
             return taken
 
     def release(self, devices: Sequence[str]) -> None:
         with self._changed:
-            self._free = sorted(set(self._free) | set(devices), key=self.devices.index)
+            self._free = sorted(self._free + list(devices), key=self.devices.index)
             self._changed.notify_all()
 
     @contextmanager

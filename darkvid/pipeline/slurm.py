@@ -155,7 +155,8 @@ def runner_hooks(preset_cluster: Optional[dict[str, Any]], work: Path, executor:
     if executor == "slurm":
         return {"wrap": SlurmWrapper(work, cluster_settings(preset_cluster, source))}
     devices = visible_gpus()
-    return {"gpus": GpuPool(devices)} if devices else {}
+    shared = int(os.environ.get("DARKVID_STEPS_PER_GPU", "1"))  # >1: small steps share a card (gpu_smoke.sh)
+    return {"gpus": GpuPool(devices, shared)} if devices else {}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

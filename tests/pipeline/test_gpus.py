@@ -61,3 +61,12 @@ def test_runner_gives_two_concurrent_trainings_disjoint_gpus(tmp_path: Path) -> 
     seen = [(tmp_path / f"{n}.txt").read_text().strip().split(",") for n in "abc"]
     assert all(len(s) == 4 for s in seen)
     assert not set(seen[0]) & set(seen[1])
+
+
+def test_shared_cards_never_give_one_step_the_same_gpu_twice() -> None:
+    pool = GpuPool(["0", "1"], steps_per_gpu=2)
+    assert pool.acquire(2) == ["0", "1"]
+    assert pool.acquire(1) == ["0"]
+    assert pool.acquire(1) == ["1"]
+    pool.release(["0"])
+    assert pool.free == ["0"]
