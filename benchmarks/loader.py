@@ -116,8 +116,8 @@ def time_epochs(cfg, workers: int, epochs: int, reader=None) -> float:
         pass
     clips, start = 0, time.perf_counter()
     for _ in range(epochs):
-        for inputs, *_ in loader:
-            clips += inputs[0].shape[0]
+        for batch in loader:
+            clips += len(batch)
     return clips / (time.perf_counter() - start)
 
 

@@ -40,7 +40,7 @@ fit() {  # OUT_NAME CFG DATA SEED LR EPOCHS WARMUP_EPOCHS INIT
   "$py" "$repo/tools/run_net.py" --cfg "$repo/configs/tiny/$cfg.yaml" \
     DATA.PATH_PREFIX "$work/data_$data" DATA.SPLIT_CSV.TRAIN_LABEL train_label.csv \
     DATA.CACHE_DIR "$work/cache" DATA.CACHE_SHORT_SIDE 96 DATA_LOADER.NUM_WORKERS "$workers" \
-    OUTPUT_DIR "$work/$out" TRAIN.CHECKPOINT_FILE_PATH "$init" TRAIN.EVAL_SPLITS "['val_dry']" \
+    OUTPUT_DIR "$work/$out" TRAIN.CHECKPOINT_FILE_PATH "$init" TRAIN.EVAL_SPLITS "['val_dry']" TRAIN.BEST_SPLIT val_dry \
     TRAIN.BATCH_SIZE "$batch" TEST.BATCH_SIZE "$batch" SOLVER.BASE_LR "$lr" SOLVER.MAX_EPOCH "$epochs" \
     SOLVER.WARMUP_EPOCHS "$warmup" TRAIN.EVAL_PERIOD 5 TRAIN.CHECKPOINT_PERIOD 10 BN.USE_PRECISE_STATS False \
     DATA.GAMMA_MODE off TRAIN.MIXED_PRECISION True NUM_GPUS "$gpus" RNG_SEED "$seed" TEST.DATA_SELECT val_dry \

@@ -53,8 +53,7 @@ def build_dataset(
         cfg: the configuration.
         split: one of `SPLITS`.
         training: training mode (random clips, augmentation); None: True for the train_* splits.
-        gamma: gamma-correct the frames; None: when `split` is in DATA.GAMMA_SPLITS.
-            DATA.GAMMA_MODE off disables the correction whatever this says.
+        gamma: see `split_gamma`.
     """
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; expected one of {sorted(SPLITS)}")
@@ -69,18 +68,18 @@ def build_dataset(
         with_probs=spec.pseudo,
         separator=data.PATH_LABEL_SEPARATOR,
     )
-    use_gamma = split in data.GAMMA_SPLITS if gamma is None else gamma
     return VideoDataset(
         records,
         reader=build_reader(cfg),
         sampler=build_sampler(cfg, training),
         transform=build_transform(cfg, training),
         training=training,
-        gamma=build_gamma(cfg) if use_gamma else None,
+        gamma=split_gamma(cfg, split, gamma),
         num_crops=cfg.TEST.NUM_SPATIAL_CROPS,
         num_samples=cfg.AUG.NUM_SAMPLE,
         skip_bad=cfg.TEST.SKIP_BAD_VIDEOS,
         max_retries=cfg.DATA_LOADER.NUM_RETRIES,
+        max_bad=data.MAX_BAD_VIDEOS,
         name=split,
     )
 
@@ -129,6 +128,17 @@ def build_transform(cfg: CfgNode, training: bool) -> TrainTransform | EvalTransf
         rand_augment=ClipRandAugment(aug.AA_TYPE, aug.INTERPOLATION) if augment else None,
         erasing=ClipRandomErasing(aug.RE_PROB, aug.RE_MODE, aug.RE_COUNT) if erase else None,
     )
+
+
+def split_gamma(cfg: CfgNode, split: str, gamma: Optional[bool] = None) -> Optional[GammaCorrection]:
+    """The one decision whether clips of `split` are gamma-corrected, and with what.
+
+    Args:
+        gamma: the caller's choice (BN adaptation picks its own: see engine/data_setup.py);
+            None: correct the splits of DATA.GAMMA_SPLITS. DATA.GAMMA_MODE off overrides both.
+    """
+    wanted = split in cfg.DATA.GAMMA_SPLITS if gamma is None else gamma
+    return build_gamma(cfg) if wanted else None
 
 
 def build_gamma(cfg: CfgNode) -> Optional[GammaCorrection]:

@@ -1,10 +1,11 @@
-"""VideoDataset: records -> sampled frames -> (gamma) -> transformed clips, PySlowFast-style items."""
+"""VideoDataset: records -> sampled frames -> (gamma) -> transformed clips, one `ClipItem` each."""
 from __future__ import annotations
 
 import logging
 import multiprocessing
 import random
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from dataclasses import dataclass
+from typing import Any, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 import torch
@@ -18,15 +19,49 @@ from .transforms import EvalTransform, TrainTransform
 
 logger = logging.getLogger(__name__)
 
-Item = Tuple[List[torch.Tensor], int, int, Dict[str, Any]]
+
+
+class BadVideosError(RuntimeError):
+    """More distinct bad training videos than DATA.MAX_BAD_VIDEOS allows; the message names them."""
+
+
+@dataclass
+class ClipItem:
+    """One dataset item: a clip and where it comes from.
+
+    Attributes:
+        clip: float32 [C, T, H, W], or [k, C, T, H, W] for k repeated-augmentation copies.
+        label: class index, -1 for an unlabelled video.
+        index: the dataset index asked for (test mode: video * clips_per_video + clip).
+        video_index: the row of the video the clip was read from (in training it differs from
+            `index` only when a bad video was replaced).
+        view: temporal view (test mode).
+        crop: spatial crop (test mode).
+        valid: False for the all-zero stand-in of an undecodable test video.
+        gamma: the gamma applied to the frames (1.0: none).
+        probs: the pseudo-label CSV's class probabilities [num_classes], or None.
+        bad_videos: bad training videos replaced while making this item (DATA.MAX_BAD_VIDEOS).
+    """
+
+    clip: torch.Tensor
+    label: int
+    index: int
+    video_index: int
+    view: int = 0
+    crop: int = 0
+    valid: bool = True
+    gamma: float = 1.0
+    probs: Optional[torch.Tensor] = None
+    bad_videos: Tuple[str, ...] = ()
 
 
 class VideoDataset(Dataset):
     """Clips of the videos listed in `records`.
 
     Training mode gives one randomly sampled and augmented clip per video (`num_samples` augmented
-    copies of it stacked on a leading axis when above 1); a bad video is replaced by a random other
-    one. Test mode gives `views * crops` clips per video: item i is video i // (views * crops),
+    copies of it stacked on a leading axis when above 1). A bad (missing or undecodable) training
+    video raises `BadVideosError` naming it, unless `max_bad` allows more distinct bad videos: then
+    it is replaced by a random other one and named in the item's `bad_videos`. Test mode gives `views * crops` clips per video: item i is video i // (views * crops),
     view (i % (views * crops)) // crops, crop i % crops.
 
     Args:
@@ -34,12 +69,13 @@ class VideoDataset(Dataset):
         reader: decoder (or cache) of the frames.
         sampler: frame indices of a clip; its num_views is the test views per video.
         transform: `TrainTransform` in training, `EvalTransform` in testing.
-        training: training mode (random sampling, augmentation, replacement of bad videos).
+        training: training mode (random sampling, augmentation).
         gamma: correction applied to the decoded frames, or None.
         num_crops: spatial crops per view in testing (1: centre, 3: left/centre/right).
         num_samples: augmented copies per decoded training clip (AUG.NUM_SAMPLE).
         skip_bad: in testing, give an invalid all-zero clip for a bad video instead of raising.
         max_retries: replacement videos tried per training item before giving up.
+        max_bad: distinct bad training videos tolerated (and replaced) in this process.
         name: the split name, for messages.
     """
 
@@ -56,6 +92,7 @@ class VideoDataset(Dataset):
         num_samples: int = 1,
         skip_bad: bool = False,
         max_retries: int = 10,
+        max_bad: int = 0,
         name: str = "",
     ) -> None:
         self.records = list(records)
@@ -69,9 +106,11 @@ class VideoDataset(Dataset):
         self.num_samples = num_samples if training else 1
         self.skip_bad = skip_bad
         self.max_retries = max_retries
+        self.max_bad = max_bad
         self.name = name
         self._skipped = multiprocessing.Value("i", 0)
         self._warned: Set[str] = set()
+        self._bad_training: List[str] = []
         self._memo: Optional[Tuple[Tuple[int, int], Any]] = None
 
     @property
@@ -92,7 +131,7 @@ class VideoDataset(Dataset):
     def __len__(self) -> int:
         return self.num_videos * self.clips_per_video
 
-    def __getitem__(self, index: int) -> Item:
+    def __getitem__(self, index: int) -> ClipItem:
         if self.training:
             return self._training_item(index)
         return self._test_item(index)
@@ -104,24 +143,35 @@ class VideoDataset(Dataset):
             return frames, 1.0
         return self.gamma(frames)
 
-    def _training_item(self, index: int) -> Item:
-        video_index, tried = index, []
+    def _training_item(self, index: int) -> ClipItem:
+        video_index, bad = index, []
         for _ in range(self.max_retries + 1):
             try:
                 frames, gamma = self._frames(video_index, None)
                 break
             except VideoDecodeError as err:
+                bad.append(self._allow_bad_training_video(video_index, err))
                 self._note_bad(err)
-                tried.append(str(self.records[video_index].path))
                 video_index = random.randrange(self.num_videos)
         else:
-            raise RuntimeError(f"{self.name}: no decodable video after {len(tried)} tries: {tried}")
+            raise RuntimeError(f"{self.name}: no decodable video after {len(bad)} tries: {bad}")
         clips = [self.transform(frames) for _ in range(self.num_samples)]
         clip = clips[0] if self.num_samples == 1 else torch.stack(clips)
-        meta = self._meta(video_index, view=0, crop=0, valid=True, gamma=gamma)
-        return [clip], self.records[video_index].label, index, meta
+        return self._item(index, video_index, clip, gamma=gamma, bad_videos=tuple(bad))
 
-    def _test_item(self, index: int) -> Item:
+    def _allow_bad_training_video(self, video_index: int, err: VideoDecodeError) -> str:
+        """Name a bad training video, or raise once more distinct ones were met than `max_bad`."""
+        path = str(self.records[video_index].path)
+        if path not in self._bad_training:
+            self._bad_training.append(path)
+        if len(self._bad_training) > self.max_bad:
+            raise BadVideosError(
+                f"{self.name}: {len(self._bad_training)} bad training video(s), DATA.MAX_BAD_VIDEOS allows "
+                f"{self.max_bad}: {', '.join(self._bad_training)} (last: {err})"
+            ) from err
+        return path
+
+    def _test_item(self, index: int) -> ClipItem:
         video_index, clip_index = divmod(index, self.clips_per_video)
         view, crop = divmod(clip_index, self.num_crops)
         try:
@@ -132,11 +182,9 @@ class VideoDataset(Dataset):
             self._note_bad(err)
             size = self.transform.crop_size
             clip = torch.zeros(3, self.sampler.num_frames, size, size)
-            meta = self._meta(video_index, view=view, crop=crop, valid=False, gamma=1.0)
-            return [clip], self.records[video_index].label, index, meta
+            return self._item(index, video_index, clip, view=view, crop=crop, valid=False)
         clip = self.transform(frames, crop if self.num_crops == 3 else 1)
-        meta = self._meta(video_index, view=view, crop=crop, valid=True, gamma=gamma)
-        return [clip], self.records[video_index].label, index, meta
+        return self._item(index, video_index, clip, view=view, crop=crop, gamma=gamma)
 
     def _test_frames(self, video_index: int, view: int) -> Tuple[np.ndarray, float]:
         # The crops of one view need the same frames, and a loader worker gets them in a row.
@@ -151,14 +199,10 @@ class VideoDataset(Dataset):
             raise result
         return result
 
-    def _meta(self, video_index: int, *, view: int, crop: int, valid: bool, gamma: float) -> Dict[str, Any]:
-        meta: Dict[str, Any] = {
-            "video_index": video_index, "view": view, "crop": crop, "valid": valid, "gamma": gamma,
-        }
-        probs = self.records[video_index].probs
-        if probs is not None:
-            meta["probs"] = torch.from_numpy(probs)
-        return meta
+    def _item(self, index: int, video_index: int, clip: torch.Tensor, **fields: Any) -> ClipItem:
+        record = self.records[video_index]
+        probs = torch.from_numpy(record.probs) if record.probs is not None else None
+        return ClipItem(clip, record.label, index, video_index, probs=probs, **fields)
 
     def _note_bad(self, err: VideoDecodeError) -> None:
         # Training counts every replacement; testing counts each bad video once per process.
@@ -169,5 +213,5 @@ class VideoDataset(Dataset):
                 self._skipped.value += 1
         if first:
             self._warned.add(message)
-            action = "skipped" if self.training else "marked invalid"
+            action = "replaced (DATA.MAX_BAD_VIDEOS)" if self.training else "marked invalid"
             logger.warning("%s: bad video %s: %s", self.name, action, message)

@@ -1,14 +1,14 @@
-"""build_loader: a split's dataset in a torch DataLoader with darkvid's batch layout.
+"""build_loader: a split's dataset in a torch DataLoader whose batches are `Batch` objects.
 
-Batches are `(inputs, labels, indices, meta)`: inputs a list of one tensor [B, C, T, H, W], labels
-and indices int64 [B], meta a dict of tensors with B rows. Repeated augmentation (k copies of a
-clip) is flattened, so B = batch * k with the copies of an item next to each other.
+Repeated augmentation (k copies of a clip) is flattened, so B = batch * k with the copies of an
+item next to each other.
 """
 from __future__ import annotations
 
 import math
 import random
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -17,30 +17,70 @@ from fvcore.common.config import CfgNode
 from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
 from .build import build_dataset
+from .dataset import ClipItem
 
-Batch = Tuple[List[torch.Tensor], torch.Tensor, torch.Tensor, Dict[str, torch.Tensor]]
+
+@dataclass
+class Batch:
+    """B clips and what the engine needs to know about each (all tensors have B rows).
+
+    Attributes:
+        clips: float32 [B, C, T, H, W]; every model takes this tensor as it is.
+        labels: int64 class indices, -1 where unlabelled.
+        indices: int64 dataset indices (place test clips by video, view and crop).
+        valid: bool, False for stand-ins of undecodable test videos.
+        video_index, view, crop: int64 origin of each clip.
+        gamma: float32 gamma applied to each clip (1.0: none).
+        probs: float32 [B, num_classes] pseudo-label probabilities, or None.
+        bad_videos: bad training videos replaced while making this batch (DATA.MAX_BAD_VIDEOS).
+    """
+
+    clips: torch.Tensor
+    labels: torch.Tensor
+    indices: torch.Tensor
+    valid: torch.Tensor
+    video_index: torch.Tensor
+    view: torch.Tensor
+    crop: torch.Tensor
+    gamma: torch.Tensor
+    probs: Optional[torch.Tensor] = None
+    bad_videos: Tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return self.clips.shape[0]
+
+    def pin_memory(self) -> "Batch":
+        """The batch in pinned host memory (the DataLoader calls this with DATA_LOADER.PIN_MEMORY)."""
+        fields = {name: value.pin_memory() if isinstance(value, torch.Tensor) else value
+                  for name, value in vars(self).items()}
+        return Batch(**fields)
 
 
-def collate_clips(batch: Sequence[Tuple[List[torch.Tensor], int, int, Dict[str, Any]]]) -> Batch:
+def collate_clips(items: Sequence[ClipItem]) -> Batch:
     """Stack dataset items into a batch, flattening repeated-augmentation copies."""
-    clips = [item[0][0] for item in batch]
-    copies = 1 if clips[0].dim() == 4 else clips[0].shape[0]
-    inputs = torch.stack(clips) if copies == 1 else torch.cat(clips)
-    labels = torch.as_tensor([item[1] for item in batch], dtype=torch.int64).repeat_interleave(copies)
-    indices = torch.as_tensor([item[2] for item in batch], dtype=torch.int64).repeat_interleave(copies)
-    meta = {key: _stack_meta([item[3][key] for item in batch]).repeat_interleave(copies, dim=0)
-            for key in batch[0][3]}
-    return [inputs], labels, indices, meta
+    first = items[0].clip
+    copies = 1 if first.dim() == 4 else first.shape[0]
+    clips = torch.stack([item.clip for item in items]) if copies == 1 else torch.cat([item.clip for item in items])
 
+    def column(name: str, dtype: torch.dtype) -> torch.Tensor:
+        values = torch.as_tensor([getattr(item, name) for item in items], dtype=dtype)
+        return values.repeat_interleave(copies)
 
-def _stack_meta(values: List[Any]) -> torch.Tensor:
-    if isinstance(values[0], torch.Tensor):
-        return torch.stack(values)
-    if isinstance(values[0], bool):
-        return torch.as_tensor(values, dtype=torch.bool)
-    if isinstance(values[0], int):
-        return torch.as_tensor(values, dtype=torch.int64)
-    return torch.as_tensor(values, dtype=torch.float32)
+    probs = None
+    if items[0].probs is not None:
+        probs = torch.stack([item.probs for item in items]).repeat_interleave(copies, dim=0)
+    return Batch(
+        clips=clips,
+        labels=column("label", torch.int64),
+        indices=column("index", torch.int64),
+        valid=column("valid", torch.bool),
+        video_index=column("video_index", torch.int64),
+        view=column("view", torch.int64),
+        crop=column("crop", torch.int64),
+        gamma=column("gamma", torch.float32),
+        probs=probs,
+        bad_videos=tuple(name for item in items for name in item.bad_videos),
+    )
 
 
 class OrderedShardSampler(Sampler[int]):

@@ -36,7 +36,7 @@ def adapt_bn(model: nn.Module, batches: BatchSource, num_batches: int, device: t
 
     Args:
         model: the network, unwrapped (a DDP wrapper would broadcast rank 0's buffers).
-        batches: loader of `(inputs, ...)` batches, or a function returning one (only called
+        batches: loader of `Batch`es, or a function returning one (only called
             when the model has BN layers, so BN-free models cost nothing).
         num_batches: batches to use (fewer if the loader is shorter).
         device: where the model lives.
@@ -64,7 +64,7 @@ def adapt_bn(model: nn.Module, batches: BatchSource, num_batches: int, device: t
         for batch in loader:
             if seen >= num_batches:
                 break
-            model([x.to(device, non_blocking=True) for x in batch[0]])
+            model(batch.clips.to(device, non_blocking=True))
             seen += 1
     finally:
         for layer, momentum in zip(layers, momenta):

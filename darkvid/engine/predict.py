@@ -55,7 +55,7 @@ def predict(
 
     Args:
         model: the network (DDP-wrapped or not); it is put in eval mode.
-        loader: batches `(inputs, labels, indices, meta)`; meta may hold `valid`.
+        loader: `Batch`es (darkvid/datasets/loader.py); rows with `valid` False make their video invalid.
         num_videos: videos in the split.
         clips_per_video: NUM_ENSEMBLE_VIEWS * NUM_SPATIAL_CROPS.
         method: DATA.ENSEMBLE_METHOD, "sum" or "max" of clip logits.
@@ -69,14 +69,13 @@ def predict(
         raise ValueError(f"DATA.ENSEMBLE_METHOD must be sum or max; got {method!r}")
     model.eval()
     parts = {"logits": [], "labels": [], "indices": [], "valid": []}
-    for inputs, labels, indices, meta in loader:
+    for batch in loader:
         with (amp or Amp(device.type)).autocast():
-            logits = model([x.to(device, non_blocking=True) for x in inputs])
+            logits = model(batch.clips.to(device, non_blocking=True))
         parts["logits"].append(logits.float().cpu())
-        parts["labels"].append(labels.long().cpu())
-        parts["indices"].append(indices.long().cpu())
-        valid = meta.get("valid") if isinstance(meta, dict) else None
-        parts["valid"].append(torch.ones_like(indices, dtype=torch.uint8) if valid is None else valid.to(torch.uint8).cpu())
+        parts["labels"].append(batch.labels.long().cpu())
+        parts["indices"].append(batch.indices.long().cpu())
+        parts["valid"].append(batch.valid.to(torch.uint8).cpu())
     gathered = {key: _gather(values, device) for key, values in parts.items()}
     return aggregate_clips(
         gathered["logits"], gathered["labels"], gathered["indices"], gathered["valid"].bool(),

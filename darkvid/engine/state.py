@@ -3,14 +3,16 @@
 A checkpoint written at the end of epoch e (0-based, stored as `epoch`, file
 checkpoint_epoch_{e+1}) holds the weights, optimizer, loss scaler, best score so far and every
 process's random generator states, so resuming from it continues exactly as if the run had
-never stopped.
+never stopped. It also names the bad training videos the run has replaced so far (`bad_videos`,
+DATA.MAX_BAD_VIDEOS; absent from older checkpoints, which load as having none).
 """
 from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import List
 
 import torch
 from fvcore.common.config import CfgNode
@@ -27,10 +29,14 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class TrainState:
-    """Where the epoch loop starts and the best dark top-1 seen so far (-inf before any evaluation)."""
+    """Where the epoch loop starts, the best TRAIN.BEST_SPLIT top-1 and the bad videos replaced so far.
+
+    `best_top1` is -inf before any evaluation.
+    """
 
     start_epoch: int = 0
     best_top1: float = -math.inf
+    bad_videos: List[str] = field(default_factory=list)
 
 
 def restore_training(cfg: CfgNode, model: nn.Module, optimizer: torch.optim.Optimizer, amp: Amp) -> TrainState:
@@ -47,7 +53,8 @@ def restore_training(cfg: CfgNode, model: nn.Module, optimizer: torch.optim.Opti
         _restore_rng(raw, resume)
         best = raw.get("best_top1")
         logger.info("resumed from %s (epoch %d)", resume, raw["epoch"] + 1)
-        return TrainState(start_epoch=raw["epoch"] + 1, best_top1=-math.inf if best is None else float(best))
+        return TrainState(start_epoch=raw["epoch"] + 1, best_top1=-math.inf if best is None else float(best),
+                          bad_videos=[str(name) for name in raw.get("bad_videos") or []])
     if not cfg.TRAIN.CHECKPOINT_FILE_PATH:
         return TrainState()
     path = Path(cfg.TRAIN.CHECKPOINT_FILE_PATH)
@@ -89,7 +96,7 @@ def save_training_checkpoint(
     optimizer: torch.optim.Optimizer,
     amp: Amp,
     epoch: int,
-    best_top1: float,
+    state: TrainState,
 ) -> None:
     """Write a resumable checkpoint (collective: every process must call it; the main one writes)."""
     rng_states = all_gather_objects(capture_rng_state())
@@ -102,5 +109,9 @@ def save_training_checkpoint(
         scaler=amp.scaler,
         epoch=epoch,
         cfg=cfg,
-        extra={"rng_states": rng_states, "best_top1": None if math.isinf(best_top1) else best_top1},
+        extra={
+            "rng_states": rng_states,
+            "best_top1": None if math.isinf(state.best_top1) else state.best_top1,
+            "bad_videos": list(state.bad_videos),
+        },
     )

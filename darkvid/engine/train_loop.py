@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, Optional
 
 import torch
 from torch import nn
@@ -13,6 +13,10 @@ from .distributed import all_reduce_mean
 from .logging import ProgressMeter
 from .losses import LossFn, pseudo_loss
 from .optim import set_lr
+
+
+if TYPE_CHECKING:  # darkvid.datasets (and its decoders) load only when data is built
+    from darkvid.datasets.loader import Batch
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -47,7 +51,7 @@ def train_one_epoch(
     mixup: Optional[Callable] = None,
     pseudo_loader: Optional[Iterable] = None,
 ) -> Dict[str, float]:
-    """Train `model` for one pass over `source_loader` and return the epoch's average stats.
+    """Train `model` for one pass over `source_loader` (`Batch`es) and return the epoch's average stats.
 
     Each iteration takes one source batch and, with `pseudo_loader`, one pseudo-labelled batch
     (that loader restarts when it runs out, so the epoch always has the source loader's length).
@@ -60,17 +64,17 @@ def train_one_epoch(
     accum = settings.grad_accum_steps
     meter = ProgressMeter(epoch, num_iters, settings.log_period)
     optimizer.zero_grad(set_to_none=True)
-    for it, (inputs, labels, _, _) in enumerate(source_loader):
+    for it, batch in enumerate(source_loader):
         lr = lr_at(epoch + (it - it % accum) / num_iters)  # constant over one accumulated step
         set_lr(optimizer, lr)
-        inputs, labels = [x.to(device, non_blocking=True) for x in inputs], labels.to(device)
+        clips, labels = batch.clips.to(device, non_blocking=True), batch.labels.to(device)
         targets = labels
         if mixup is not None:
-            inputs[0], targets = mixup(inputs[0], labels)
+            clips, targets = mixup(clips, labels)
         meter.data_ready()
         step_now = (it + 1) % accum == 0 or it + 1 == num_iters
         with amp.autocast():
-            logits = model(inputs)
+            logits = model(clips)
         loss = settings.source_loss(logits, targets)
         stats = {"lr": lr, "source_loss": _checked(loss, epoch, it, "source loss")}
         if mixup is None:
@@ -90,15 +94,13 @@ def train_one_epoch(
     return meter.averages()
 
 
-def _pseudo_loss(model: nn.Module, batch: tuple, settings: LoopSettings, device: torch.device, amp: Amp) -> torch.Tensor:
-    inputs, labels, _, meta = batch
+def _pseudo_loss(model: nn.Module, batch: Batch, settings: LoopSettings, device: torch.device, amp: Amp) -> torch.Tensor:
     with amp.autocast():
-        logits = model([x.to(device, non_blocking=True) for x in inputs])
-    probs = meta.get("probs")
+        logits = model(batch.clips.to(device, non_blocking=True))
     return pseudo_loss(
         logits,
-        labels.to(device),
-        probs.to(device) if probs is not None else None,
+        batch.labels.to(device),
+        batch.probs.to(device) if batch.probs is not None else None,
         kind=settings.pseudo_kind,
         temperature=settings.soft_t,
         threshold=settings.threshold,

@@ -1,11 +1,10 @@
 """The training run: setup, resume, the epoch loop, BN adaptation, evaluation and checkpoints."""
 from __future__ import annotations
 
-import functools
 import logging
 import math
+from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Dict, Optional, Sequence
 
 import torch
@@ -17,28 +16,37 @@ from darkvid.utils.checkpoint import checkpoint_path, remove_older_checkpoints
 from darkvid.utils.flops import model_summary
 
 from .amp import Amp
+from .bad_videos import BadVideoTally
 from .bn_adapt import adapt_bn
+from .data_setup import SOURCE_SPLIT, bn_batches, default_data, test_loader
 from .distributed import DistEnv, barrier, current_env, get_rank
 from .logging import StatsWriter, save_config, setup_logging
 from .losses import source_loss_fn
 from .mixup import build_mixup
 from .optim import build_optimizer
 from .predict import predict
-from .preflight import PSEUDO_SPLIT, check_training, clips_per_video, uses_pseudo_labels
+from .preflight import PSEUDO_SPLIT, check_training, uses_pseudo_labels
 from .schedule import build_schedule
 from .seed import seed_everything
 from .state import TrainState, restore_training, save_training_checkpoint
 from .train_loop import LoopSettings, train_one_epoch
 
 logger = logging.getLogger(__name__)
-SOURCE_SPLIT = "train_label"  # the labelled normal-light training split
 
 
-def default_data() -> ModuleType:
-    """The data API (`build_loader`, `build_dataset`): darkvid.datasets, imported when first needed."""
-    import darkvid.datasets
+@dataclass
+class TrainingRun:
+    """What the end of every epoch works on: the run's objects, built once by `fit`."""
 
-    return darkvid.datasets
+    cfg: CfgNode
+    data: Any
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    amp: Amp
+    env: DistEnv
+    state: TrainState
+    writer: StatsWriter
+    bad_videos: BadVideoTally
 
 
 def fit(cfg: CfgNode, data: Any = None) -> TrainState:
@@ -49,7 +57,7 @@ def fit(cfg: CfgNode, data: Any = None) -> TrainState:
         data: an object with darkvid.datasets' `build_loader` (tests pass small stand-ins).
 
     Returns:
-        The final state: epochs run and the best dark top-1 (last of TRAIN.EVAL_SPLITS).
+        The final state: epochs run, the best top-1 on TRAIN.BEST_SPLIT and the bad videos met.
     """
     data = data or default_data()
     env = current_env(cfg)
@@ -66,44 +74,42 @@ def fit(cfg: CfgNode, data: Any = None) -> TrainState:
     optimizer = build_optimizer(cfg, model)
     amp = Amp.create(cfg.TRAIN.MIXED_PRECISION, env.device)
     state = restore_training(cfg, model, optimizer, amp)
+    writer = StatsWriter(cfg.OUTPUT_DIR, env.is_main, _tensorboard_dir(cfg))
+    run = TrainingRun(cfg, data, model, optimizer, amp, env, state, writer,
+                      BadVideoTally(cfg.DATA.MAX_BAD_VIDEOS, state.bad_videos))
     net = _wrap(model, env)
     source = data.build_loader(cfg, SOURCE_SPLIT)
     pseudo = data.build_loader(cfg, PSEUDO_SPLIT) if uses_pseudo_labels(cfg) else None
     settings = _loop_settings(cfg)
-    writer = StatsWriter(cfg.OUTPUT_DIR, env.is_main, _tensorboard_dir(cfg))
-    if state.start_epoch < cfg.SOLVER.MAX_EPOCH:  # read by the pipeline's progress bars
+    if state.start_epoch < cfg.SOLVER.MAX_EPOCH:
         logger.info("training epochs %d-%d of %d, %d iterations per epoch", state.start_epoch + 1,
                     cfg.SOLVER.MAX_EPOCH, cfg.SOLVER.MAX_EPOCH, len(source))
+        # the pipeline's progress bars start from this record (then follow the "train" records)
+        writer.write({"kind": "start", "first_epoch": state.start_epoch + 1, "last_epoch": cfg.SOLVER.MAX_EPOCH,
+                      "iterations_per_epoch": len(source)})
     for epoch in range(state.start_epoch, cfg.SOLVER.MAX_EPOCH):
         for loader in (source, pseudo):
             _set_epoch(loader, epoch, cfg.RNG_SEED)
         stats = train_one_epoch(
-            net, optimizer, source, epoch=epoch, lr_at=schedule, settings=settings,
-            device=env.device, amp=amp, mixup=mixup, pseudo_loader=pseudo,
+            net, optimizer, run.bad_videos.watch(source), epoch=epoch, lr_at=schedule, settings=settings,
+            device=env.device, amp=amp, mixup=mixup,
+            pseudo_loader=run.bad_videos.watch(pseudo) if pseudo is not None else None,
         )
-        writer.write({"kind": "train", "epoch": epoch + 1, **stats}, step=epoch + 1)
-        _end_of_epoch(cfg, data, model, optimizer, amp, env, state, epoch, writer)
+        run.bad_videos.sync()
+        writer.write({"kind": "train", "epoch": epoch + 1, **stats, **run.bad_videos.record()}, step=epoch + 1)
+        _end_of_epoch(run, epoch)
     writer.close()
     return state
 
 
-def _end_of_epoch(
-    cfg: CfgNode,
-    data: Any,
-    model: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    amp: Amp,
-    env: DistEnv,
-    state: TrainState,
-    epoch: int,
-    writer: StatsWriter,
-) -> None:
+def _end_of_epoch(run: TrainingRun, epoch: int) -> None:
     """BN adaptation, evaluation (best.pyth) and the periodic checkpoint, in that order.
 
     With BN adaptation on, the splits of BN.SOURCE_EVAL_SPLITS are scored first, with statistics
     re-estimated on uncorrected training clips (normal light); then the statistics are re-estimated
     on the dark BN.ADAPT_SPLIT for the other splits and for the checkpoints.
     """
+    cfg, model, env = run.cfg, run.model, run.env
     last = epoch + 1 == cfg.SOLVER.MAX_EPOCH
     is_eval = last or (epoch + 1) % cfg.TRAIN.EVAL_PERIOD == 0
     is_ckpt = last or cfg.TRAIN.SAVE_LATEST or (epoch + 1) % cfg.TRAIN.CHECKPOINT_PERIOD == 0
@@ -111,29 +117,41 @@ def _end_of_epoch(
     source_splits = [s for s in cfg.TRAIN.EVAL_SPLITS if adapting and s in cfg.BN.SOURCE_EVAL_SPLITS]
     scores: Dict[str, Dict[str, float]] = {}
     if is_eval and source_splits:
-        batches = functools.partial(data.build_loader, cfg, SOURCE_SPLIT, gamma=False)
+        batches = bn_batches(cfg, run.data, normal_light=True, watch=run.bad_videos.watch)
         if adapt_bn(model, batches, cfg.BN.NUM_BATCHES_SOURCE or cfg.BN.NUM_BATCHES_PRECISE, env.device):
             logger.info("BN statistics of normal-light clips for %s", ", ".join(source_splits))
-        scores.update(evaluate(cfg, data, model, env, amp, source_splits))
+        scores.update(evaluate(cfg, run.data, model, env, run.amp, source_splits))
     if (is_eval or is_ckpt) and adapting:
-        batches = functools.partial(data.build_loader, cfg, cfg.BN.ADAPT_SPLIT, gamma=cfg.BN.ADAPT_GAMMA)
+        batches = bn_batches(cfg, run.data, normal_light=False, watch=run.bad_videos.watch)
         adapt_bn(model, batches, cfg.BN.NUM_BATCHES_PRECISE, env.device)
-    save = dict(cfg=cfg, model=model, optimizer=optimizer, amp=amp, epoch=epoch)
+    run.state.bad_videos = run.bad_videos.sync()
     if is_eval:
-        scores.update(evaluate(cfg, data, model, env, amp, [s for s in cfg.TRAIN.EVAL_SPLITS if s not in source_splits]))
+        scores.update(evaluate(cfg, run.data, model, env, run.amp,
+                               [s for s in cfg.TRAIN.EVAL_SPLITS if s not in source_splits]))
         scores = {split: scores[split] for split in cfg.TRAIN.EVAL_SPLITS}
-        writer.write({"kind": "eval", "epoch": epoch + 1, **_flatten(scores)}, step=epoch + 1)
-        dark = scores[cfg.TRAIN.EVAL_SPLITS[-1]].get("top1", -math.inf)
-        if dark > state.best_top1:
-            state.best_top1 = dark
-            save_training_checkpoint(Path(cfg.OUTPUT_DIR) / "best.pyth", best_top1=dark, **save)
-            logger.info("new best %s top-1 %.2f at epoch %d", cfg.TRAIN.EVAL_SPLITS[-1], dark, epoch + 1)
+        run.writer.write({"kind": "eval", "epoch": epoch + 1, **_flatten(scores)}, step=epoch + 1)
+        _keep_best(run, scores, epoch)
     if is_ckpt:
-        save_training_checkpoint(checkpoint_path(cfg.OUTPUT_DIR, epoch + 1), best_top1=state.best_top1, **save)
+        _save(run, checkpoint_path(cfg.OUTPUT_DIR, epoch + 1), epoch)
         if cfg.TRAIN.SAVE_LATEST and env.is_main:
             remove_older_checkpoints(cfg.OUTPUT_DIR, epoch + 1)
-    state.start_epoch = epoch + 1
+    run.state.start_epoch = epoch + 1
     barrier()
+
+
+def _keep_best(run: TrainingRun, scores: Dict[str, Dict[str, float]], epoch: int) -> None:
+    """Write best.pyth when TRAIN.BEST_SPLIT's top-1 beats the best so far."""
+    split = run.cfg.TRAIN.BEST_SPLIT
+    top1 = scores[split].get("top1", -math.inf)
+    if top1 > run.state.best_top1:
+        run.state.best_top1 = top1
+        _save(run, Path(run.cfg.OUTPUT_DIR) / "best.pyth", epoch)
+        logger.info("new best %s top-1 %.2f at epoch %d", split, top1, epoch + 1)
+
+
+def _save(run: TrainingRun, path: Path, epoch: int) -> None:
+    save_training_checkpoint(path, cfg=run.cfg, model=run.model, optimizer=run.optimizer, amp=run.amp,
+                             epoch=epoch, state=run.state)
 
 
 def evaluate(
@@ -142,9 +160,9 @@ def evaluate(
     """Top-1 / top-5 of `model` on `splits` (default TRAIN.EVAL_SPLITS), gamma per DATA.GAMMA_SPLITS."""
     scores = {}
     for split in cfg.TRAIN.EVAL_SPLITS if splits is None else splits:
-        loader = data.build_loader(cfg, split, training=False, shuffle=False, drop_last=False)
+        test = test_loader(cfg, data, split)
         preds = predict(
-            model, loader, num_videos=loader.dataset.num_videos, clips_per_video=clips_per_video(loader.dataset, split),
+            model, test.loader, num_videos=test.num_videos, clips_per_video=test.clips_per_video,
             method=cfg.DATA.ENSEMBLE_METHOD, device=env.device, amp=amp,
         )
         scores[split] = preds.accuracy()

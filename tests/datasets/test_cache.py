@@ -72,7 +72,7 @@ def test_a_cached_dataset_gives_the_same_items(layout, tmp_path):
     cached = build_dataset(tiny_cfg(layout, "DATA.CACHE_DIR", str(tmp_path)), "test")
     assert isinstance(cached.reader, FrameCache)
     for i in range(len(plain)):
-        assert torch.equal(plain[i][0][0], cached[i][0][0])
+        assert torch.equal(plain[i].clip, cached[i].clip)
 
 
 def test_reads_after_the_first_touch_only_the_video_stat_and_the_entry(tmp_path, coded_video, monkeypatch):

@@ -1,13 +1,14 @@
 """Small stand-ins for the engine's tests: two tiny registered networks and an in-memory data API.
 
-The data API mirrors darkvid.datasets' `build_loader` contract: batches `(inputs, labels,
-indices, meta)`, test-mode datasets of `num_videos * clips` items, and a DistributedSampler
+The data API mirrors darkvid.datasets' `build_loader` contract: `ClipItem`s collated into
+`Batch`es by the real `collate_clips`, test-mode datasets of `num_videos * clips` items, and a DistributedSampler
 (world size 1 without a process group), so one- and two-process runs see the same global batches.
 """
 from __future__ import annotations
 
 import zlib
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Dict, Optional
 
 import torch
@@ -16,8 +17,12 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from darkvid.config import get_cfg, merge_overrides, validate_config
+from darkvid.datasets.build import SPLITS
+from darkvid.datasets.dataset import ClipItem
+from darkvid.datasets.loader import collate_clips
 from darkvid.engine.distributed import get_rank, get_world_size
 from darkvid.models import MODEL_REGISTRY, register_model
+from darkvid.models.inputs import as_clip
 
 NUM_CLASSES = 11
 CLIP_SHAPE = (3, 2, 4, 4)
@@ -32,7 +37,7 @@ class TinyLinear(nn.Module):
         self.head = nn.Linear(3 * 2 * 2 * 2, num_classes)
 
     def forward(self, x):
-        return self.head(F.adaptive_avg_pool3d(x[0], 2).flatten(1))
+        return self.head(F.adaptive_avg_pool3d(as_clip(x, "TinyLinear"), 2).flatten(1))
 
 
 class TinyBN(nn.Module):
@@ -45,7 +50,7 @@ class TinyBN(nn.Module):
         self.head = nn.Linear(4, num_classes)
 
     def forward(self, x):
-        return self.head(F.relu(self.bn(self.conv(x[0]))).mean(dim=(2, 3, 4)))
+        return self.head(F.relu(self.bn(self.conv(as_clip(x, "TinyBN")))).mean(dim=(2, 3, 4)))
 
 
 class TinyLN(nn.Module):
@@ -57,7 +62,7 @@ class TinyLN(nn.Module):
         self.head = nn.Linear(3, num_classes)
 
     def forward(self, x):
-        return self.head(self.norm(x[0].mean(dim=(2, 3, 4))))
+        return self.head(self.norm(as_clip(x, "TinyLN").mean(dim=(2, 3, 4))))
 
 
 for _name, _cls in (("test_linear", TinyLinear), ("test_bn", TinyBN)):
@@ -81,6 +86,11 @@ class FakeClips(Dataset):
     def __len__(self) -> int:
         return self.num_videos * self.clips
 
+    @property
+    def records(self) -> list:
+        """Stand-ins for VideoRecords: the tester takes each video's id from `rel_path`."""
+        return [SimpleNamespace(rel_path=f"{self.split}/{video}.mp4") for video in range(self.num_videos)]
+
     def __getitem__(self, index: int):
         if self.crash_after is not None and self.served >= self.crash_after:
             raise Interrupted(f"stopped after {self.served} items")
@@ -93,10 +103,8 @@ class FakeClips(Dataset):
             frames = frames + 0.1 * torch.randn(CLIP_SHAPE)  # draws from the global generator, as augmentation
         if self.nan:
             frames = frames * float("nan")
-        meta = {"video_index": video, "view": clip, "crop": 0, "valid": True}
-        if self.split == "train_pseudo_label":
-            meta["probs"] = F.softmax(torch.randn(NUM_CLASSES, generator=gen), dim=0)
-        return [frames], label, index, meta
+        probs = F.softmax(torch.randn(NUM_CLASSES, generator=gen), dim=0) if self.split == "train_pseudo_label" else None
+        return ClipItem(frames, label, index, video, view=clip, probs=probs)
 
 
 class FakeData:
@@ -120,7 +128,7 @@ class FakeData:
             dataset, num_replicas=world, rank=get_rank(), shuffle=training if shuffle is None else shuffle,
             seed=cfg.RNG_SEED, drop_last=training if drop_last is None else drop_last,
         )
-        return DataLoader(dataset, batch_size=batch, sampler=sampler, num_workers=0,
+        return DataLoader(dataset, batch_size=batch, sampler=sampler, num_workers=0, collate_fn=collate_clips,
                           drop_last=training if drop_last is None else drop_last)
 
 
@@ -128,8 +136,9 @@ def make_cfg(root: Path, *overrides: str):
     """A frozen config for the stand-ins with every split CSV present under `root`."""
     data = root / "data"
     data.mkdir(parents=True, exist_ok=True)
-    for name in ("train_label+val_dry.csv", "val_dry.csv", "arid.csv", "total_unlabel.csv", "pseudo.csv", "test.csv"):
+    for name in ("train_label+val_dry.csv", "val_dry.csv", "arid.csv", "total_unlabel.csv", "test.csv"):
         (data / name).write_text("a.mp4,0\n")
+    (data / "pseudo.csv").write_text("a.mp4,0," + ",".join(["1"] + ["0"] * (NUM_CLASSES - 1)) + "\n")
     cfg = get_cfg()
     merge_overrides(cfg, [
         "MODEL.ARCH", "test_linear", "DATA.PATH_PREFIX", str(data), "OUTPUT_DIR", str(root / "out"),
@@ -137,8 +146,18 @@ def make_cfg(root: Path, *overrides: str):
         "SOLVER.MAX_EPOCH", "2", "SOLVER.WARMUP_EPOCHS", "0.5", "SOLVER.BASE_LR", "0.05",
         "SOLVER.WARMUP_START_LR", "0.001", "SOLVER.COSINE_END_LR", "0.0001", "TRAIN.EVAL_PERIOD", "1",
         "TRAIN.CHECKPOINT_PERIOD", "1", "LOG_PERIOD", "100", "RNG_SEED", "3", "TEST.DATA_SELECT", "arid",
-        *overrides,
+        "DATA.PREFLIGHT_DECODE", "0", *overrides,
     ])
     validate_config(cfg)
+    for spec in SPLITS.values():  # the listed video exists for the preflight (never decoded: no DATA.PREFLIGHT_DECODE)
+        folder = data / _dotted(cfg.DATA, spec.video_key)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "a.mp4").write_bytes(b"not decoded")
     cfg.freeze()
     return cfg
+
+
+def _dotted(node, key: str):
+    for part in key.split("."):
+        node = node[part]
+    return node

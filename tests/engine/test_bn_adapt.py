@@ -3,13 +3,19 @@ import logging
 import pytest
 import torch
 
+from darkvid.datasets.dataset import ClipItem
+from darkvid.datasets.loader import collate_clips
 from darkvid.engine.bn_adapt import adapt_bn, bn_layers
 from tests.engine.standins import TinyBN, TinyLN
 
 
+def _batch(clips):
+    return collate_clips([ClipItem(clip, 0, i, i) for i, clip in enumerate(clips)])
+
+
 def _constant_mean_batches(mean: float, n: int):
     gen = torch.Generator().manual_seed(0)
-    return [([mean + torch.randn(4, 3, 2, 4, 4, generator=gen)], torch.zeros(4)) for _ in range(n)]
+    return [_batch(mean + torch.randn(4, 3, 2, 4, 4, generator=gen)) for _ in range(n)]
 
 
 def test_running_stats_become_the_target_data_stats():
@@ -21,8 +27,8 @@ def test_running_stats_become_the_target_data_stats():
     model.bn.running_mean.fill_(-7.0)
     batches = _constant_mean_batches(3.0, 5)
     assert adapt_bn(model, batches, num_batches=3, device=torch.device("cpu"))
-    expected_mean = torch.stack([b[0][0].mean(dim=(0, 2, 3, 4)) for b in batches[:3]]).mean(0)
-    expected_var = torch.stack([b[0][0].var(dim=(0, 2, 3, 4)) for b in batches[:3]]).mean(0)
+    expected_mean = torch.stack([b.clips.mean(dim=(0, 2, 3, 4)) for b in batches[:3]]).mean(0)
+    expected_var = torch.stack([b.clips.var(dim=(0, 2, 3, 4)) for b in batches[:3]]).mean(0)
     torch.testing.assert_close(model.bn.running_mean[:3], expected_mean, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(model.bn.running_var[:3], expected_var, rtol=1e-4, atol=1e-4)
     assert model.bn.running_mean[:3].sub(3.0).abs().max() < 0.2

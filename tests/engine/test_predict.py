@@ -3,6 +3,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from darkvid.datasets.dataset import ClipItem
+from darkvid.datasets.loader import collate_clips
 from darkvid.engine.predict import Predictions, aggregate_clips, predict
 
 
@@ -10,7 +12,7 @@ class _Echo(nn.Module):
     """Logits are the first 3 values of the clip, so the expected aggregate is known exactly."""
 
     def forward(self, x):
-        return x[0].flatten(1)[:, :3]
+        return x.flatten(1)[:, :3]
 
 
 class _Clips(Dataset):
@@ -22,7 +24,7 @@ class _Clips(Dataset):
 
     def __getitem__(self, i):
         frames = self.logits[i].view(3, 1, 1, 1)
-        return [frames], int(self.labels[i // self.clips]), i, {"valid": i != 7}
+        return ClipItem(frames, int(self.labels[i // self.clips]), i, i // self.clips, valid=i != 7)
 
 
 def _data(num_videos=4, clips=3):
@@ -36,7 +38,8 @@ def _data(num_videos=4, clips=3):
 def test_views_are_aggregated_per_video_in_csv_order(method):
     logits, labels = _data()
     # shuffled loader: order of arrival must not matter
-    loader = DataLoader(_Clips(logits, labels, 3), batch_size=5, shuffle=True, generator=torch.Generator().manual_seed(0))
+    loader = DataLoader(_Clips(logits, labels, 3), batch_size=5, shuffle=True, generator=torch.Generator().manual_seed(0),
+                        collate_fn=collate_clips)
     preds = predict(_Echo(), loader, num_videos=4, clips_per_video=3, method=method)
     per_video = logits.view(4, 3, 3)
     expected = per_video.sum(1) if method == "sum" else per_video.max(1).values

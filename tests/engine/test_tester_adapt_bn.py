@@ -56,7 +56,7 @@ def _adapt_split_stats(cfg, model):
         for i, batch in enumerate(loader):
             if i == cfg.BN.NUM_BATCHES_PRECISE:
                 break
-            features = model.conv(batch[0][0])
+            features = model.conv(batch.clips)
             means.append(features.mean(dim=(0, 2, 3, 4)))
             variances.append(features.var(dim=(0, 2, 3, 4)))
     assert len(means) == cfg.BN.NUM_BATCHES_PRECISE

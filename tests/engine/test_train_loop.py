@@ -1,6 +1,8 @@
 import pytest
 import torch
 
+from darkvid.datasets.dataset import ClipItem
+from darkvid.datasets.loader import collate_clips
 from darkvid.engine.amp import Amp
 from darkvid.engine.losses import source_loss_fn
 from darkvid.engine.train_loop import LoopSettings, NonFiniteLossError, train_one_epoch
@@ -11,8 +13,9 @@ def _batches(n, size=3, probs=False):
     gen = torch.Generator().manual_seed(n)
     out = []
     for i in range(n):
-        meta = {"probs": torch.softmax(torch.randn(size, 11, generator=gen), 1)} if probs else {}
-        out.append(([torch.randn(size, 3, 2, 4, 4, generator=gen)], torch.arange(size) + i, torch.arange(size), meta))
+        p = torch.softmax(torch.randn(size, 11, generator=gen), 1) if probs else [None] * size
+        clips = torch.randn(size, 3, 2, 4, 4, generator=gen)
+        out.append(collate_clips([ClipItem(clips[j], j + i, j, j, probs=p[j]) for j in range(size)]))
     return out
 
 
@@ -50,7 +53,7 @@ def test_epoch_follows_the_source_loader_and_cycles_pseudo_batches():
 def test_non_finite_loss_names_epoch_and_iteration():
     model = TinyLinear()
     batches = _batches(3)
-    batches[1][0][0][0, 0, 0, 0, 0] = float("inf")
+    batches[1].clips[0, 0, 0, 0, 0] = float("inf")
     settings = LoopSettings(source_loss=source_loss_fn("cross_entropy", 11))
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(NonFiniteLossError, match="epoch 4, iteration 2"):
