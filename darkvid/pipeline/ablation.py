@@ -10,9 +10,10 @@ test time); the 3x3 rows are predictions the model steps make anyway.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from .layout import View, config_files, model_exp, prediction_file, stage_name
 from .step import Step
-from .steps import ABLATION, TEST, TEST_VIEWS, Plan
+from .steps import ABLATION, STATS, TEST, TEST_VIEWS, Plan
 
 FULL_VIEWS = TEST_VIEWS[-1]
 
@@ -48,7 +49,7 @@ def training_steps(plan: Plan) -> list[Step]:
     return [
         Step(f"{ABLATION}.normal_only", (train_normal, gamma, raw), outputs,
              configs=config_files(exp, plan.preset.darkvid_preset), deps=("data",),
-             clean=(normal, f"{ABLATION}/normal_only_gamma", f"{ABLATION}/bn_raw")),
+             clean=(normal, f"{ABLATION}/normal_only_gamma", f"{ABLATION}/bn_raw"), stats=f"{normal}/{STATS}"),
     ]
 
 

@@ -171,6 +171,8 @@ class Runner:
         env = dict(os.environ, **dict(command.env))
         env.update({k: v for k, v in self.thread_env().items() if k not in os.environ}, **devices)
         argv = self.wrap(step, command).argv if self.wrap else command.argv
+        if step.stats:
+            self.bars.follow(step.name, self.work / step.stats)
         try:
             proc = subprocess.Popen(argv, cwd=self.work, env=env, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True, bufsize=1, start_new_session=True)
@@ -182,7 +184,7 @@ class Runner:
             for line in proc.stdout:
                 handle.write(line)
                 handle.flush()
-                self.bars.feed(step.name, line)
+                self.bars.poll(step.name)
                 if self.verbose or _COMPACT.search(line):
                     self.say(f"  [{step.name}] {line.rstrip()}")
             code = proc.wait()

@@ -46,6 +46,7 @@ class Step:
     clean: tuple[str, ...] = ()  # removed before a rerun of a step that had completed
     note: str = ""  # shown when outputs are missing after the commands ran (what to do about it)
     nonempty: tuple[str, ...] = ()  # outputs that also count as missing when empty
+    stats: str = ""  # the stats.jsonl of the training it runs, followed by the progress bars
 
 
 def _file_id(work: Path, rel: str) -> list[Any]:

@@ -34,6 +34,7 @@ POOL, ARID, TEST = View("total_unlabel"), View("arid"), View("test")
 TEST_VIEWS = (View("test", 1, 3), View("test", 3, 3))
 ARID_VIEWS = (View("arid", 1, 3), View("arid", 3, 3))
 ABLATION = "ablation"
+STATS = "stats.jsonl"  # what darkvid.engine.logging.StatsWriter writes into OUTPUT_DIR
 SPLIT_CSVS = ("train_label+val_dry.csv", "val_dry.csv", "arid.csv", "total_unlabel.csv", "test.csv")
 
 
@@ -100,7 +101,7 @@ class Plan:
             inputs.append(f"{model_exp(stage - 1, model)}/best.pyth")
         name = f"expert.{model}" if stage is None else f"{stage_name(stage)}.{model}"
         return Step(name, tuple(commands), tuple(dict.fromkeys(outputs)), tuple(inputs),
-                    config_files(exp, self.preset.darkvid_preset), tuple(deps), clean=(exp,))
+                    config_files(exp, self.preset.darkvid_preset), tuple(deps), clean=(exp,), stats=f"{exp}/{STATS}")
 
     def pseudo_step(self, stage: int) -> Step:
         pool = {m: self.pred(stage - 1, m, POOL) for m in MODELS}
