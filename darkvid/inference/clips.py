@@ -23,12 +23,17 @@ from darkvid.datasets.transforms import EvalTransform
 
 @dataclass(frozen=True)
 class ClipPlan:
-    """How one member turns a video into clips: views x crops of its sampler, transform and gamma."""
+    """How one member turns a video into clips: views x crops of its sampler, transform and gamma.
+
+    `network` names the member's network: members of one network that need the same clip (the
+    1x3 member's view is the 3x3 member's middle view) share one clip and one forward pass.
+    """
 
     sampler: FrameSampler
     transform: EvalTransform
     gamma: GammaCorrection | None
     crops: int
+    network: int = 0
 
     @property
     def num_clips(self) -> int:
@@ -43,7 +48,9 @@ class VideoClips:
     Attributes:
         index: position in the input order.
         path: the video file.
-        clips: per plan, float [views * crops, C, T, H, W] (view-major, as the dataset's items).
+        clips: per network, its distinct clips, float [U, C, T, H, W].
+        slots: per plan, the rows of its network's `clips` that are its views x crops (view-major,
+            as the dataset's items).
         brightness: mean raw pixel value of the sampled frames, in [0, 1].
         gammas: every gamma applied (one per member view); empty without correction.
         frames: the frame count the decoder reported.
@@ -53,6 +60,7 @@ class VideoClips:
     index: int
     path: str
     clips: list[torch.Tensor] = field(default_factory=list)
+    slots: list[list[int]] = field(default_factory=list)
     brightness: float = float("nan")
     gammas: list[float] = field(default_factory=list)
     frames: int = 0
@@ -60,7 +68,7 @@ class VideoClips:
 
 
 def make_clips(reader: FrameReader, plans: Sequence[ClipPlan], index: int, path: Path) -> VideoClips:
-    """Decode the frames all `plans` need from `path` and build their clips."""
+    """Decode the frames all `plans` need from `path` and build their distinct clips."""
     spans: list = []
     lengths: list = []
 
@@ -71,25 +79,35 @@ def make_clips(reader: FrameReader, plans: Sequence[ClipPlan], index: int, path:
         for plan in plans:
             for view in range(plan.sampler.num_views):
                 picked = plan.sampler(length, view)
-                spans.append((len(wanted), len(wanted) + len(picked)))
+                spans.append((len(wanted), tuple(picked)))
                 wanted.extend(picked)
         return wanted
 
     frames = reader.read(path, choose)
     out = VideoClips(index, str(path), frames=lengths[-1],
                      brightness=float(np.mean(frames, dtype=np.float64)) / 255.0)
+    networks = max(plan.network for plan in plans) + 1
+    unique: list[list[torch.Tensor]] = [[] for _ in range(networks)]
+    seen: dict = {}
     spans_left = iter(spans)
     for plan in plans:
-        clips = []
+        slots = []
         for _ in range(plan.sampler.num_views):
-            start, stop = next(spans_left)
-            view_frames = frames[start:stop]
+            start, picked = next(spans_left)
+            view_frames, gamma = frames[start:start + len(picked)], None
             if plan.gamma is not None:
                 view_frames, gamma = plan.gamma(view_frames)
                 out.gammas.append(float(gamma))
-            # The dataset's rule: three crops are left/centre/right, any other count the centre.
-            clips.extend(plan.transform(view_frames, crop if plan.crops == 3 else 1) for crop in range(plan.crops))
-        out.clips.append(torch.stack(clips))
+            for crop in range(plan.crops):
+                # The dataset's rule: three crops are left/centre/right, any other count the centre.
+                spatial = crop if plan.crops == 3 else 1
+                key = (plan.network, picked, gamma, repr(plan.transform), spatial)
+                if key not in seen:
+                    seen[key] = len(unique[plan.network])
+                    unique[plan.network].append(plan.transform(view_frames, spatial))
+                slots.append(seen[key])
+        out.slots.append(slots)
+    out.clips = [torch.stack(clips) if clips else torch.zeros(0) for clips in unique]
     return out
 
 

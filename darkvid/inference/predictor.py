@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import (
     TYPE_CHECKING,
@@ -44,9 +45,9 @@ class Predictor:
                  topk: int = 5, device: str | None = None) -> None:
         self.members, self.vote = list(members), vote
         self.classes = class_names(self.members)
-        self.plans = [clip_plan(m, gamma) for m in self.members]
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.networks, self.member_networks = load_networks(self.members, self.device)
+        self.plans = [replace(clip_plan(m, gamma), network=n) for m, n in zip(self.members, self.member_networks)]
         self.scorer = Scorer([m.name for m in self.members], min(topk, len(self.classes)), vote)
         self.reader = build_reader(self.members[0].cfg)
 

@@ -28,13 +28,13 @@ class VideoResult:
 @dataclass
 class _Pending:
     video: VideoClips
-    logits: list[torch.Tensor | None]
-    left: int
+    logits: list[torch.Tensor | None]  # per network: its distinct clips' logits
+    left: int  # networks whose clips are still queued
 
 
 @dataclass
 class _Queue:
-    entries: list = field(default_factory=list)  # (video index, member, clips [K, C, T, H, W])
+    entries: list = field(default_factory=list)  # (video index, network, clips [U, C, T, H, W])
     clips: int = 0
 
 
@@ -43,7 +43,7 @@ class StreamPredictor:
 
     Args:
         models: the networks, in eval mode on `device`.
-        member_models: for each member, the index of its network in `models`.
+        member_models: for each member, the index of its network in `models` (its plan's `network`).
         methods: for each member, DATA.ENSEMBLE_METHOD ("sum" or "max" over its clips).
         batch_size: clips per forward pass.
         device: where the networks live.
@@ -64,14 +64,14 @@ class StreamPredictor:
         queues = [_Queue() for _ in self.models]
         next_index = 0
         for video in videos:
-            pending[video.index] = _Pending(video, [None] * len(self.member_models),
-                                            0 if video.error else sum(len(c) for c in video.clips))
-            for member, clips in enumerate(video.clips if not video.error else []):
-                queue = queues[self.member_models[member]]
-                queue.entries.append((video.index, member, clips))
+            groups = [] if video.error else [(n, c) for n, c in enumerate(video.clips) if len(c)]
+            pending[video.index] = _Pending(video, [None] * len(self.models), len(groups))
+            for network, clips in groups:
+                queue = queues[network]
+                queue.entries.append((video.index, network, clips))
                 queue.clips += len(clips)
                 if queue.clips >= self.batch_size:
-                    self._flush(queue, self.models[self.member_models[member]], pending)
+                    self._flush(queue, self.models[network], pending)
             next_index = yield from self._ready(pending, next_index)
         for queue, model in zip(queues, self.models):
             self._flush(queue, model, pending)
@@ -86,19 +86,24 @@ class StreamPredictor:
         outputs = [model([chunk.to(self.device)]).float().cpu() for chunk in inputs.split(self.batch_size)]
         logits = torch.cat(outputs)
         start = 0
-        for index, member, clips in queue.entries:
-            rows = logits[start:start + len(clips)]
-            start += len(clips)
+        for index, network, clips in queue.entries:
             state = pending[index]
-            state.logits[member] = rows.sum(0) if self.methods[member] == "sum" else rows.max(0).values
-            state.left -= len(clips)
+            state.logits[network] = logits[start:start + len(clips)]
+            state.left -= 1
+            start += len(clips)
         queue.entries, queue.clips = [], 0
 
-    @staticmethod
-    def _ready(pending: dict[int, _Pending], next_index: int):
+    def _reduce(self, state: _Pending) -> list[np.ndarray]:
+        out = []
+        for member, slots in enumerate(state.video.slots):
+            rows = state.logits[self.member_models[member]][slots]
+            out.append((rows.sum(0) if self.methods[member] == "sum" else rows.max(0).values).numpy())
+        return out
+
+    def _ready(self, pending: dict[int, _Pending], next_index: int):
         while next_index in pending and pending[next_index].left == 0:
             state = pending.pop(next_index)
-            logits = None if state.video.error else [row.numpy() for row in state.logits]
+            logits = None if state.video.error else self._reduce(state)
             state.video.clips = []  # the clips are no longer needed: free them now
             yield VideoResult(state.video, logits)
             next_index += 1
