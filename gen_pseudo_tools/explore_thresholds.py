@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 import numpy as np
 
@@ -17,36 +17,36 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from darkvid.ensemble.combine import EnsembleConfigError, combine  # noqa: E402
 from darkvid.ensemble.explorer import write_exploration  # noqa: E402
-from darkvid.ensemble.predictions import PredictionError, load_prediction_set, pair_with_csv, read_split_csv  # noqa: E402
+from darkvid.ensemble.predictions import PredictionError, load_joined, load_split  # noqa: E402
 from darkvid.ensemble.pseudo_config import PseudoConfig, load_pseudo_config  # noqa: E402
 from darkvid.ensemble.pseudo_labels import model_probs  # noqa: E402
-from darkvid.ensemble.thresholds import auto_thresholds, fixed_thresholds, relaxed_target  # noqa: E402
+from darkvid.ensemble.thresholds import (  # noqa: E402
+    auto_thresholds,
+    fixed_thresholds,
+    relaxed_target,
+)
+from darkvid.predictions import class_names  # noqa: E402
 
-CLASS_NAMES = ("Drink", "Jump", "Pick", "Pour", "Push", "Run", "Sit", "Stand", "Turn", "Walk", "Wave")
 
-
-def labelled_probs(config: PseudoConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Mixed probabilities and true labels of the labelled pool the thresholds are judged on."""
+def labelled_probs(config: PseudoConfig) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Mixed probabilities and true labels of the labelled pool the thresholds are judged on, and the class names."""
     if config.auto is not None:
-        rows = read_split_csv(config.auto.val_csv)
-        files = load_prediction_set(config.auto.val_predictions, config.num_classes)
+        rows, files = load_joined(config.auto.val_predictions, config.auto.val_csv, config.num_classes)
         keep = np.arange(len(rows.paths))
         labels = rows.labels
     else:
         if config.labels_csv is None:
             raise EnsembleConfigError(f"{config.source}: needs 'labels_csv' (or thresholds: auto) to explore")
-        rows = read_split_csv(config.split_csv)
-        files = load_prediction_set(config.predictions, config.num_classes)
-        truth_rows = read_split_csv(config.labels_csv)
+        rows, files = load_joined(config.predictions, config.split_csv, config.num_classes)
+        truth_rows = load_split(config.labels_csv, config.num_classes)
         truth = dict(zip(truth_rows.paths, truth_rows.labels.tolist()))
         keep = np.array([i for i, p in enumerate(rows.paths) if truth.get(p, -1) >= 0], dtype=np.int64)
         labels = np.array([truth[rows.paths[i]] for i in keep], dtype=np.int64)
-    for preds in files.values():
-        pair_with_csv(preds, rows)
-    return combine(model_probs(config, files), config.weights)[keep], labels
+    names = class_names(list(files.values()), config.num_classes)
+    return combine(model_probs(config, files), config.weights)[keep], labels, names
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Explore one config's thresholds; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", type=Path, required=True)
@@ -57,7 +57,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = load_pseudo_config(args.config, root=args.root, data_root=args.data_root)
-        probs, labels = labelled_probs(config)
+        probs, labels, names = labelled_probs(config)
     except (EnsembleConfigError, PredictionError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -67,7 +67,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         target = relaxed_target(config.auto.target_precision, config.auto.relax_per_stage, config.auto.stage)
         chosen = auto_thresholds(probs, labels, target)
     stem = args.out_stem or config.out.with_name(config.out.stem + "_thresholds")
-    for path in write_exploration(stem, probs, labels, chosen, CLASS_NAMES, args.steps):
+    for path in write_exploration(stem, probs, labels, chosen, names, args.steps):
         print(path)
     return 0
 

@@ -1,4 +1,5 @@
-"""Score a submission CSV, a prediction file (pkl/npz) or a pseudo-label CSV against a labels CSV.
+"""Score a submission CSV (darkvid's or the official arid_pred.csv), a prediction file (pkl/npz) or a
+pseudo-label CSV against a labels CSV.
 
 `python tools/score.py FILE LABELS_CSV [--json OUT] [--png OUT]`: top-1 (percent), per-class accuracy
 and the confusion matrix (text, and a PNG) for submissions and prediction files; coverage and
@@ -8,16 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from darkvid.ensemble.io import save_figure, write_json  # noqa: E402
 from darkvid.ensemble.predictions import PredictionError  # noqa: E402
 from darkvid.ensemble.scoring import confusion_figure, confusion_text, score_file  # noqa: E402
-
-CLASS_NAMES = ["Drink", "Jump", "Pick", "Pour", "Push", "Run", "Sit", "Stand", "Turn", "Walk", "Wave"]
 
 
 def _print(result: dict) -> None:
@@ -33,14 +32,14 @@ def _print(result: dict) -> None:
     print(confusion_text(result["confusion_matrix"]))
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Score one file; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("file", type=Path)
     parser.add_argument("labels_csv", type=Path)
     parser.add_argument("--json", type=Path, help="write the scores as JSON")
     parser.add_argument("--png", type=Path, help="confusion matrix PNG (default: beside --json, if given)")
-    parser.add_argument("--num-classes", type=int, default=len(CLASS_NAMES))
+    parser.add_argument("--num-classes", type=int, help="default: the number of DATA.CLASS_NAMES")
     args = parser.parse_args(argv)
     try:
         result = score_file(args.file, args.labels_csv, args.num_classes)
@@ -52,8 +51,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         write_json(args.json, result)
     png = args.png or (args.json.with_name(args.json.stem + "_confusion.png") if args.json else None)
     if png is not None and "confusion_matrix" in result:
-        names = CLASS_NAMES if args.num_classes == len(CLASS_NAMES) else [str(c) for c in range(args.num_classes)]
-        fig, plt = confusion_figure(result["confusion_matrix"], names)
+        fig, plt = confusion_figure(result["confusion_matrix"], result["class_names"])
         save_figure(png, fig)
         plt.close(fig)
     return 0

@@ -1,22 +1,34 @@
 """Make a pseudo-label CSV (`path,label,p0..pK`, no header) and its JSON summary from prediction files.
 
 Every input is read and checked before anything is written, so a bad file leaves no partial output.
+Prediction files are joined to the pool CSV by video id; a video that any model could not decode
+(`valid` False) is never pseudo-labelled, and the summary counts them.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any
 
 import numpy as np
 
+from darkvid.datasets.records import write_split_csv
+from darkvid.predictions import class_names
+
 from .combine import WeightSpec, combine, softmax
-from .io import write_csv, write_json
+from .io import write_json
 from .metrics import known_labels, pseudo_label_quality
-from .predictions import SplitRows, load_prediction_set, pair_with_csv, read_split_csv
+from .predictions import all_valid, load_joined, load_split
 from .pseudo_config import PseudoConfig
-from .thresholds import (auto_thresholds, fixed_thresholds, relaxed_target, search_weights, select,
-                         thresholds_to_list)
+from .thresholds import (
+    auto_thresholds,
+    fixed_thresholds,
+    relaxed_target,
+    search_weights,
+    select,
+    thresholds_to_list,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +50,7 @@ def model_probs(config: PseudoConfig, files: Mapping[str, Any]) -> dict[str, np.
     return {name: softmax(files[name].logits, config.temperatures[name]) for name in files}
 
 
-def _choose(config: PseudoConfig, val: Optional[tuple[dict[str, np.ndarray], np.ndarray]]) -> tuple[WeightSpec, np.ndarray, dict]:
+def _choose(config: PseudoConfig, val: tuple[dict[str, np.ndarray], np.ndarray] | None) -> tuple[WeightSpec, np.ndarray, dict]:
     if config.auto is None:
         return config.weights, fixed_thresholds(config.thresholds, config.num_classes, f"{config.source}: thresholds"), {}
     probs, labels = val
@@ -52,24 +64,27 @@ def _choose(config: PseudoConfig, val: Optional[tuple[dict[str, np.ndarray], np.
     return spec, auto_thresholds(combine(probs, spec), labels, target), info
 
 
-def keep_with_floor(probs: np.ndarray, mask: np.ndarray, min_selected: int) -> tuple[np.ndarray, bool]:
+def keep_with_floor(probs: np.ndarray, mask: np.ndarray, min_selected: int,
+                    valid: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
     """Row indices to keep: the mask's, or the `min_selected` most confident rows if it keeps fewer.
 
     A target precision too strict for a weak ensemble can select nothing, which would leave the
     next stage with no pseudo labels; the floor keeps it going with the videos it trusts most.
+    Rows not `valid` are never kept.
 
     Returns:
         Indices in pool order, and whether the floor replaced the mask's selection.
     """
-    keep = np.flatnonzero(mask)
-    floor = min(min_selected, len(probs))
+    valid = np.ones(len(probs), dtype=bool) if valid is None else valid
+    keep = np.flatnonzero(mask & valid)
+    floor = min(min_selected, int(valid.sum()))
     if keep.size >= floor:
         return keep, False
-    order = np.argsort(-probs.max(axis=1), kind="stable")
+    order = np.argsort(-np.where(valid, probs.max(axis=1), -np.inf), kind="stable")
     return np.sort(order[:floor]), True
 
 
-def summarize(paths: list[str], labels: np.ndarray, pool: int, truth: Optional[Mapping[str, int]],
+def summarize(paths: list[str], labels: np.ndarray, pool: int, truth: Mapping[str, int] | None,
               num_classes: int) -> dict[str, Any]:
     """Counts per class and pool coverage, plus coverage/precision where true labels are known."""
     summary = {
@@ -83,28 +98,29 @@ def summarize(paths: list[str], labels: np.ndarray, pool: int, truth: Optional[M
     return summary
 
 
-def run_pseudo_labels(config: PseudoConfig) -> PseudoResult:
-    """Read and check every input, choose weights and thresholds, select the pseudo-labelled videos."""
-    rows: SplitRows = read_split_csv(config.split_csv)
-    files = load_prediction_set(config.predictions, config.num_classes)
-    for preds in files.values():
-        pair_with_csv(preds, rows)
+def _inputs(config: PseudoConfig) -> tuple[Any, dict, dict | None, tuple | None]:
+    """The pool and its files, the known labels, and the labelled validation (auto thresholds)."""
+    rows, files = load_joined(config.predictions, config.split_csv, config.num_classes)
     truth = None
     if config.labels_csv is not None:
-        label_rows = read_split_csv(config.labels_csv)
-        truth = known_labels(label_rows.paths, label_rows.labels)
+        label_rows = load_split(config.labels_csv, config.num_classes)
+        truth = known_labels(list(label_rows.paths), label_rows.labels)
     val = None
     if config.auto is not None:
-        val_rows = read_split_csv(config.auto.val_csv)
-        val_files = load_prediction_set(config.auto.val_predictions, config.num_classes)
-        for preds in val_files.values():
-            pair_with_csv(preds, val_rows)
+        val_rows, val_files = load_joined(config.auto.val_predictions, config.auto.val_csv, config.num_classes)
         val = (model_probs(config, val_files), val_rows.labels)
+    return rows, files, truth, val
+
+
+def run_pseudo_labels(config: PseudoConfig) -> PseudoResult:
+    """Read and check every input, choose weights and thresholds, select the pseudo-labelled videos."""
+    rows, files, truth, val = _inputs(config)
     spec, thresholds, info = _choose(config, val)
     probs = combine(model_probs(config, files), spec)
-    mask = select(probs, thresholds)
+    valid = all_valid(files)
+    mask = select(probs, thresholds) & valid
     floor = config.auto.min_selected if config.auto is not None else 0
-    keep, floor_applied = keep_with_floor(probs, mask, floor)
+    keep, floor_applied = keep_with_floor(probs, mask, floor, valid)
     if floor_applied:
         logger.warning("%s: the thresholds keep %d of %d videos, fewer than auto.min_selected %d; "
                        "keeping the %d most confident instead", config.source, int(mask.sum()), len(probs),
@@ -114,23 +130,18 @@ def run_pseudo_labels(config: PseudoConfig) -> PseudoResult:
     summary = summarize(paths, labels, len(rows.paths), truth, config.num_classes)
     if config.auto is not None:
         info.update(min_selected=floor, selected_by_thresholds=int(mask.sum()), floor_applied=floor_applied)
-    summary.update(info, thresholds=thresholds_to_list(thresholds), weights=spec.to_dict())
+    summary.update(info, thresholds=thresholds_to_list(thresholds), weights=spec.to_dict(),
+                   invalid=int((~valid).sum()), class_names=list(class_names(list(files.values()), config.num_classes)))
     return PseudoResult(spec, thresholds, paths, labels, probs[keep], summary)
 
 
 def write_pseudo_labels(config: PseudoConfig, result: PseudoResult) -> None:
     """Write the pseudo CSV (probabilities as Python float text) and the JSON summary."""
-    rows = ([path, int(label), *(repr(float(p)) for p in prob)]
-            for path, label, prob in zip(result.paths, result.labels, result.probs))
-    write_csv(config.out, rows)
+    write_split_csv(config.out, result.paths, result.labels, num_classes=config.num_classes, probs=result.probs)
     write_json(config.summary, {"config": str(config.source), "out": str(config.out), **result.summary})
 
 
 def read_pseudo_csv(path: Any, num_classes: int) -> tuple[list[str], np.ndarray]:
     """Paths and labels of a pseudo-label CSV, checking each row has `num_classes` probabilities."""
-    rows = read_split_csv(path)
-    with open(path, newline="") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if line.strip() and line.count(",") != num_classes + 1:
-                raise ValueError(f"{path}:{line_no}: expected path,label and {num_classes} probabilities")
-    return rows.paths, rows.labels
+    rows = load_split(path, num_classes, with_probs=True)
+    return list(rows.paths), rows.labels

@@ -9,7 +9,7 @@ import yaml
 
 from darkvid.ensemble.combine import EnsembleConfigError
 from darkvid.ensemble.metrics import known_labels
-from darkvid.ensemble.predictions import PredictionError, read_split_csv
+from darkvid.ensemble.predictions import PredictionError, load_split
 from darkvid.ensemble.pseudo_config import load_pseudo_config
 from darkvid.ensemble.pseudo_labels import read_pseudo_csv, run_pseudo_labels, summarize, write_pseudo_labels
 from tests.conftest import REPO_ROOT, shared_path
@@ -59,14 +59,15 @@ def test_unknown_key_names_key_and_file(pool):
 def test_bad_input_fails_before_any_output(pool):
     logits = np.zeros((200, 11))
     logits[7, 3] = np.nan
-    write_preds(pool["files"]["m1"], logits, pool["labels"])
+    write_preds(pool["files"]["m1"], logits, pool["labels"], pool["names"])
     config_path = _config(pool)
     proc = subprocess.run([sys.executable, str(REPO_ROOT / "gen_pseudo_tools/generate_pseudo_label.py"),
                            "--config", str(config_path)], capture_output=True, text=True)
     assert proc.returncode == 2 and "m1/valx1.pkl" in proc.stderr and "NaN" in proc.stderr
     assert not (pool["root"] / "data/pseudo").exists()
-    write_preds(pool["files"]["m1"], np.zeros((199, 11)), pool["labels"][:199])
-    with pytest.raises(PredictionError, match="m0/valx1.pkl has 200 videos but .*m1/valx1.pkl has 199"):
+    write_preds(pool["files"]["m1"], np.zeros((199, 11)), pool["labels"][:199], pool["names"][1:])
+    with pytest.raises(PredictionError, match=r"m1/valx1.pkl and .*val.csv cover different videos: 1 only in "
+                                              r".*val.csv \(first \['0.mp4'\]\), 0 only in"):
         run_pseudo_labels(load_pseudo_config(config_path))
     assert not (pool["root"] / "data/pseudo").exists()
 
@@ -74,9 +75,9 @@ def test_bad_input_fails_before_any_output(pool):
 @pytest.mark.parametrize("stage,covered,precision", [(1, 3073, 0.9378), (2, 4694, 0.9478), (3, 5828, 0.9077), (4, 6207, 0.8956)])
 def test_summary_reproduces_seed_readme_figures(stage, covered, precision):
     paths, labels = read_pseudo_csv(shared_path("seed_data", "pseudo", f"stage{stage}.csv"), 11)
-    arid = read_split_csv(shared_path("seed_data", "arid.csv"))
-    pool = len(read_split_csv(shared_path("seed_data", "total_unlabel.csv")).paths)
-    summary = summarize(paths, labels, pool, known_labels(arid.paths, arid.labels), 11)
+    arid = load_split(shared_path("seed_data", "arid.csv"), 11)
+    pool = len(load_split(shared_path("seed_data", "total_unlabel.csv"), 11).paths)
+    summary = summarize(paths, labels, pool, known_labels(list(arid.paths), arid.labels), 11)
     quality = summary["labelled"]
     assert (quality["covered"], quality["labelled"], pool) == (covered, 6207, 9295)
     assert round(quality["precision"], 4) == precision
