@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from darkvid.config import get_cfg
+from darkvid.datasets.records import read_split_list
 from darkvid.ensemble.io import atomic_write_text, write_json
 from darkvid.ensemble.metrics import wilson_interval
 from darkvid.ensemble.scoring import score_file
+from darkvid.predictions import default_class_names
 
 from . import ablation, plots
 from .data_root import DATA
@@ -86,9 +88,11 @@ def _hidden_quality(work: Path, pseudo_csv: Path) -> tuple[Optional[float], Opti
     truth_csv = work / DATA / "dark_unlabel_labels.csv"
     if not truth_csv.exists() or not pseudo_csv.exists():
         return None, None
-    truth = dict(line.split(",")[:2] for line in truth_csv.read_text().splitlines() if line)
-    chosen = {path: label for path, label, *_ in (line.split(",") for line in pseudo_csv.read_text().splitlines() if line)
-              if path in truth}
+    num_classes = len(default_class_names())
+    truth_rows = read_split_list(truth_csv, num_classes=num_classes)
+    truth = dict(zip(truth_rows.paths, truth_rows.labels.tolist()))
+    pseudo = read_split_list(pseudo_csv, num_classes=num_classes, with_probs=True)
+    chosen = {path: label for path, label in zip(pseudo.paths, pseudo.labels.tolist()) if path in truth}
     if not truth:
         return None, None
     correct = sum(truth[path] == label for path, label in chosen.items())
@@ -165,7 +169,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     plots.accuracy_plot(out / "accuracy.png", summary["models"])
     plots.pseudo_plot(out / "pseudo.png", summary["pseudo"])
     cfg = get_cfg()
-    first = (work / DATA / cfg.DATA.SPLIT_CSV.TEST).read_text().splitlines()[0].split(",")[0]
+    first = read_split_list(work / DATA / cfg.DATA.SPLIT_CSV.TEST, num_classes=cfg.MODEL.NUM_CLASSES).paths[0]
     plots.frames_strip(out / "frames.png", work / DATA, f"{cfg.DATA.VIDEO_DIR.TEST}/{first}", cfg.DATA.GAMMA)
     atomic_write_text(out / "report.md", render_markdown(summary, list(cfg.DATA.CLASS_NAMES)))
     print(f"report -> {out / 'report.md'}; submission top-1 {summary['submission']['test_top1']}")

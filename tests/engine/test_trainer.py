@@ -73,7 +73,8 @@ def test_test_writes_logits_in_csv_order(tmp_path):
     assert path == prediction_path(cfg) and path.name == "aridx8x256x2x3.pkl"
     with path.open("rb") as handle:
         saved = pickle.load(handle)
-    assert set(saved) == {"video_preds", "video_labels"}
+    assert set(saved) == {"video_preds", "video_labels", "video_valid", "video_ids", "meta"}
+    assert saved["video_ids"] == [f"arid/{v}.mp4" for v in range(7)] and saved["meta"]["views"] == 2
     assert saved["video_preds"].dtype == np.float32 and saved["video_preds"].shape == (7, 11)
     assert saved["video_labels"].dtype == np.int64 and saved["video_labels"].tolist() == list(range(7))
     twin = np.load(path.with_suffix(".npz"))
