@@ -69,6 +69,7 @@ _C.DATA.GAMMA_SPLITS = ["arid", "dark_unlabel", "total_unlabel", "test", "train_
 _C.DATA.CACHE_DIR = ""  # decoded-frame cache folder (uint8, memory-mapped); empty disables it
 _C.DATA.CACHE_SHORT_SIDE = 0  # short side of cached frames; 0 keeps the decoded size
 _C.DATA.PREFLIGHT_DECODE = 2  # videos per split decoded before a run starts (all are checked to exist); 0 skips decoding
+_C.DATA.PREFLIGHT_DECODE = 2  # videos per split decoded before a run starts (all are checked to exist); 0 skips decoding
 _C.DATA.CLASS_NAMES = [
     "Drink", "Jump", "Pick", "Pour", "Push", "Run", "Sit", "Stand", "Turn", "Walk", "Wave",
 ]  # class names in label order, for logs and reports
