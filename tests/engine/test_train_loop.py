@@ -59,3 +59,26 @@ def test_non_finite_loss_names_epoch_and_iteration():
     with pytest.raises(NonFiniteLossError, match="epoch 4, iteration 2"):
         train_one_epoch(model, opt, batches, epoch=3, lr_at=lambda e: 0.1, settings=settings,
                         device=torch.device("cpu"), amp=Amp("cpu"))
+
+
+def _train_on_pseudo_only(threshold: float) -> tuple:
+    """One "sum" epoch whose source loss is weighted zero: only the pseudo batches can move the weights."""
+    torch.manual_seed(0)
+    model = TinyLinear()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    zero_source = lambda logits, targets: 0.0 * source_loss_fn("cross_entropy", 11)(logits, targets)  # noqa: E731
+    settings = LoopSettings(source_loss=zero_source, pseudo_step="sum", threshold=threshold)
+    stats = train_one_epoch(model, opt, _batches(3), epoch=0, lr_at=lambda e: 0.5, settings=settings,
+                            device=torch.device("cpu"), amp=Amp("cpu"), pseudo_loader=_batches(2, size=4))
+    changed = any(not torch.equal(before[k], v) for k, v in model.state_dict().items())
+    return changed, stats
+
+
+def test_a_threshold_that_masks_every_pseudo_clip_leaves_the_weights_unchanged():
+    # keep a clip when its top probability > mean - threshold * std: at -100 no clip of a batch can
+    # pass, so the loss is zero only if the mask is applied (the seed computed it and never used it)
+    changed, stats = _train_on_pseudo_only(threshold=-100.0)
+    assert not changed and stats["pseudo_loss"] == 0.0
+    changed, stats = _train_on_pseudo_only(threshold=-1.0)  # the same run keeping every clip does learn
+    assert changed and stats["pseudo_loss"] > 0.0
