@@ -83,3 +83,22 @@ def test_the_seed_pseudo_label_files(stage, rows):
     assert probs.shape == (rows, 11)
     assert probs.min() >= 0 and probs.sum(axis=1).max() <= 1 + 1e-4
     assert all(r.label == int(np.argmax(r.probs)) for r in records[:200])
+
+
+def test_split_list_write_read_round_trip_and_duplicates(tmp_path):
+    from darkvid.datasets.records import read_split_list, write_split_csv
+
+    probs = np.array([[0.25, 0.75], [1.0, 0.0]])
+    path = write_split_csv(tmp_path / "p.csv", ["a.mp4", "b/c.mp4"], [1, 0], num_classes=2, probs=probs)
+    assert path.read_text() == "a.mp4,1,0.25,0.75\nb/c.mp4,0,1.0,0.0\n"
+    back = read_split_list(path, num_classes=2, with_probs=True)
+    assert back.paths == ("a.mp4", "b/c.mp4") and back.labels.tolist() == [1, 0]
+    np.testing.assert_allclose(back.probs, probs)
+    (tmp_path / "d.csv").write_text("a.mp4,0\n\nb.mp4,1\na.mp4,1\n")
+    with pytest.raises(SplitFileError, match=r"d.csv:4: video 'a.mp4' is listed again \(first on line 1\)"):
+        read_split_list(tmp_path / "d.csv", num_classes=2)
+    with pytest.raises(SplitFileError, match=r"row 1 \('x,y'\): a video path must be"):
+        write_split_csv(tmp_path / "e.csv", ["x,y"], [0], num_classes=2)
+    with pytest.raises(SplitFileError, match=r"row 2 \('b'\): label 5 is outside"):
+        write_split_csv(tmp_path / "e.csv", ["a", "b"], [0, 5], num_classes=2)
+    assert not (tmp_path / "e.csv").exists()
