@@ -162,6 +162,8 @@ def check_sources(sources: Dict[str, Source], spec: dict) -> List[str]:
     for source in sources.values():
         problems += checks.check_duplicates(source) + checks.check_missing(source)
         problems += checks.check_labels(source, source.key in LABELLED)
+    problems += [p for key in SOURCE_KEYS if not spec["sources"][key]["list"]
+                 for p in checks.check_numbering(sources[key])]
     extensions = spec["video_extensions"]
     for key in SOURCE_KEYS:
         folder = sources[key].folder

@@ -90,3 +90,14 @@ def label_from_seed(rows: List[ListRow], seed: Sequence[tuple]) -> List[ListRow]
     """Unlabelled rows take the label the seed's list gives the same path (the public dry-run list has none)."""
     labels = dict(seed)
     return [ListRow(r.name, labels.get(r.name, UNLABELLED), r.where) if r.label == UNLABELLED else r for r in rows]
+
+
+def check_numbering(source: Source) -> List[str]:
+    """A folder read without a list (`N.mp4`) must hold every number from 0 to its largest."""
+    numbers = {int(Path(r.name).stem) for r in source.rows}
+    suffix = Path(source.rows[0].name).suffix if source.rows else ""
+    gaps = [f"{n}{suffix}" for n in range(max(numbers, default=-1) + 1) if n not in numbers]
+    if not gaps:
+        return []
+    return [f"{source.key}: {len(gaps)} numbers missing from {source.folder} (no list names its videos): "
+            f"{first_names(gaps)}"]

@@ -163,6 +163,13 @@ def test_missing_video_is_named_and_nothing_is_written(fake, sample, capsys):
     assert _tree(fake["download"]) == before
 
 
+def test_a_gap_in_the_numbered_test_clips_is_named(fake, capsys):
+    (fake["download"] / "Test/2.mp4").unlink()
+    status, out = _run(fake, capsys=capsys)
+    assert status == 1
+    assert f"test: 1 numbers missing from {fake['download'] / 'Test'} (no list names its videos): 2.mp4" in out
+
+
 def test_unlisted_and_duplicate_videos_are_reported(fake, sample, capsys):
     shutil.copyfile(fake["download"] / "Test/0.mp4", fake["download"] / "dark_train/Train/9999.mp4")
     dark_list = fake["download"] / "lists/ug2_2022_train_dark.csv"
