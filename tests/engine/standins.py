@@ -9,7 +9,7 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -78,8 +78,9 @@ class FakeClips(Dataset):
     """`num_videos` synthetic videos; each item is one clip whose mean depends on its video's label."""
 
     def __init__(self, split: str, num_videos: int, clips: int, training: bool, nan: bool = False,
-                 crash_after: Optional[int] = None, jitter: bool = True) -> None:
+                 crash_after: Optional[int] = None, jitter: bool = True, bad: Sequence[int] = ()) -> None:
         self.split, self.num_videos, self.clips, self.training, self.nan = split, num_videos, clips, training, nan
+        self.bad = set(bad) if training else set()  # videos replaced as darkvid.datasets does (DATA.MAX_BAD_VIDEOS)
         self.jitter = jitter and training
         self.crash_after, self.served = crash_after, 0
 
@@ -104,14 +105,16 @@ class FakeClips(Dataset):
         if self.nan:
             frames = frames * float("nan")
         probs = F.softmax(torch.randn(NUM_CLASSES, generator=gen), dim=0) if self.split == "train_pseudo_label" else None
-        return ClipItem(frames, label, index, video, view=clip, probs=probs)
+        replaced = (f"{self.split}/{video}.mp4",) if video in self.bad else ()
+        return ClipItem(frames, label, index, video, view=clip, probs=probs, bad_videos=replaced)
 
 
 class FakeData:
     """Stand-in for darkvid.datasets: `build_loader(cfg, split, ...)` over FakeClips."""
 
     def __init__(self, videos: Optional[Dict[str, int]] = None, nan: bool = False,
-                 crash_after: Optional[int] = None, jitter: bool = True) -> None:
+                 crash_after: Optional[int] = None, jitter: bool = True, bad: Optional[Dict[str, Sequence[int]]] = None) -> None:
+        self.bad = bad or {}
         self.videos = {"train_label": 16, "train_pseudo_label": 8, "train_unlabel": 8, "val_dry": 5, "arid": 6}
         self.videos.update(videos or {})
         self.nan, self.crash_after, self.jitter = nan, crash_after, jitter
@@ -121,7 +124,8 @@ class FakeData:
         clips = 1 if training else cfg.TEST.NUM_ENSEMBLE_VIEWS * cfg.TEST.NUM_SPATIAL_CROPS
         source = split == "train_label"
         dataset = FakeClips(split, self.videos.get(split, 6), clips, training, nan=self.nan and source,
-                            crash_after=self.crash_after if source else None, jitter=self.jitter)
+                            crash_after=self.crash_after if source else None, jitter=self.jitter,
+                             bad=self.bad.get(split, ()))
         world = get_world_size()
         batch = batch_size or (cfg.TRAIN.BATCH_SIZE if training else cfg.TEST.BATCH_SIZE) // world
         sampler = DistributedSampler(
