@@ -1,7 +1,7 @@
 """The whole method in one command: data, adapt-BN, pseudo-label stages, expert, vote, report.
 
     python tools/run_pipeline.py [--work-dir DIR] [--data-root DIR] [--preset demo|micro|full]
-                                 [--from STEP | --only STEP] [--list] [--verbose] [--jobs N]
+                                 [--from STEP | --only STEP] [--list] [--check] [--verbose] [--jobs N]
                                  [--executor local|slurm]
 
 The work directory is laid out like the repository (WORK/data, WORK/exp_*/..., WORK/pseudo), and every step runs
@@ -19,6 +19,7 @@ from typing import Optional, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from darkvid.pipeline.check import check_plan, print_checks  # noqa: E402
 from darkvid.pipeline.data_root import DataRootError, link_data_root  # noqa: E402
 from darkvid.pipeline.graph import build_plan, select  # noqa: E402
 from darkvid.pipeline.presets import REPO, PresetError, available_presets, load_preset  # noqa: E402
@@ -43,6 +44,8 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument("--executor", choices=EXECUTORS, default="local",
                         help="local: subprocesses, each training on its own GPUs; slurm: one submitit job per step")
     parser.add_argument("--list", action="store_true", help="print the steps and whether each is complete, then exit")
+    parser.add_argument("--check", action="store_true",
+                        help="run every step's preflight alone (files, videos, weights, output folders), then exit")
     parser.add_argument("--verbose", action="store_true", help="echo every log line, not one per epoch")
     return parser.parse_args(argv)
 
@@ -87,6 +90,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.exposure is not None:
         generator_args += ("--exposure", *map(str, args.exposure))
     steps = build_plan(preset, work, generator_args)
+    if args.check:
+        print(f"preflight of {len(steps)} step(s): preset {preset.name}, work dir {work}")
+        return 1 if print_checks(check_plan(steps, work, preset.darkvid_preset), sys.stdout) else 0
     if args.list:
         for i, step in enumerate(steps, 1):
             print(f"{i:>3} {step.name:<32} {'complete' if is_complete(step, work) else 'to run'}")

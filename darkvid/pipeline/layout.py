@@ -76,7 +76,8 @@ def _base(exp: str, darkvid_preset: str | None) -> Path | None:
 
 
 @cache
-def _config(exp: str, darkvid_preset: str | None, extra: tuple[str, ...]):
+def experiment_config(exp: str, darkvid_preset: str | None, extra: tuple[str, ...]):
+    """The config run.sh / test.sh of `exp` loads with the `extra` overrides (paths relative to the run's folder)."""
     from darkvid.config import load_config
 
     return load_config(REPO / exp / "config.yaml", list(extra), base=_base(exp, darkvid_preset))
@@ -89,7 +90,7 @@ def prediction_file_name(split: str, num_frames: int, crop_size: int, views: int
 
 def _prediction_name(exp: str, darkvid_preset: str | None, view: View, extra: tuple[str, ...]) -> str:
     """The tester's name for the predictions of `view` by `exp` run with `extra` overrides."""
-    cfg = _config(exp, darkvid_preset, extra)
+    cfg = experiment_config(exp, darkvid_preset, extra)
     return prediction_file_name(view.split, cfg.DATA.NUM_FRAMES, cfg.DATA.TEST_CROP_SIZE, view.views, view.crops)
 
 
@@ -106,7 +107,7 @@ def model_exp(stage: int | None, model: str) -> str:
 
 def init_weights(exp: str, darkvid_preset: str | None) -> str | None:
     """TRAIN.CHECKPOINT_FILE_PATH of `exp` as run.sh resolves it, when it is a pre-trained file (pretrained/...)."""
-    path = _config(exp, darkvid_preset, ()).TRAIN.CHECKPOINT_FILE_PATH
+    path = experiment_config(exp, darkvid_preset, ()).TRAIN.CHECKPOINT_FILE_PATH
     return path if path.startswith("pretrained/") else None
 
 
