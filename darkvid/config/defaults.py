@@ -69,7 +69,6 @@ _C.DATA.GAMMA_SPLITS = ["arid", "dark_unlabel", "total_unlabel", "test", "train_
 _C.DATA.CACHE_DIR = ""  # decoded-frame cache folder (uint8, memory-mapped); empty disables it
 _C.DATA.CACHE_SHORT_SIDE = 0  # short side of cached frames; 0 keeps the decoded size
 _C.DATA.PREFLIGHT_DECODE = 2  # videos per split decoded before a run starts (all are checked to exist); 0 skips decoding
-_C.DATA.PREFLIGHT_DECODE = 2  # videos per split decoded before a run starts (all are checked to exist); 0 skips decoding
 _C.DATA.CLASS_NAMES = [
     "Drink", "Jump", "Pick", "Pour", "Push", "Run", "Sit", "Stand", "Turn", "Walk", "Wave",
 ]  # class names in label order, for logs and reports
@@ -117,6 +116,7 @@ _C.MIXUP.CUTMIX_ALPHA = 1.0  # cutmix beta parameter (0 disables cutmix)
 _C.MIXUP.PROB = 1.0  # probability of mixing a batch
 _C.MIXUP.SWITCH_PROB = 0.5  # probability of cutmix instead of mixup when both are on
 _C.MIXUP.LABEL_SMOOTH_VALUE = 0.1  # label smoothing of the mixed targets
+_C.MIXUP.PSEUDO = False  # also mix pseudo-labelled batches, scored with MODEL.LOSS_FUNC (the seed; needs MIXUP.ENABLE)
 
 # ---------------------------------------------------------------------------------------------
 # BatchNorm adaptation

@@ -33,6 +33,7 @@ class LoopSettings:
     threshold: float = -1.0
     pseudo_step: str = "alternate"
     pseudo_weight: float = 1.0
+    pseudo_mixup: bool = False  # MIXUP.PSEUDO: mix pseudo-labelled batches too (the seed)
     grad_accum_steps: int = 1
     clip_grad: Optional[float] = None
     log_period: int = 10
@@ -81,12 +82,12 @@ def train_one_epoch(
             stats["source_top1"] = float((logits.argmax(dim=1) == labels).float().mean() * 100)
         if pseudo_batches is not None and settings.pseudo_step == "alternate":
             _backward_step(model, optimizer, amp, loss, settings, accum, step=True)
-            target_loss = _pseudo_loss(model, next(pseudo_batches), settings, device, amp)
+            target_loss = _pseudo_loss(model, next(pseudo_batches), settings, device, amp, mixup)
             stats["pseudo_loss"] = _checked(target_loss, epoch, it, "pseudo loss")
             _backward_step(model, optimizer, amp, target_loss, settings, accum, step=True)
         else:
             if pseudo_batches is not None:
-                target_loss = _pseudo_loss(model, next(pseudo_batches), settings, device, amp)
+                target_loss = _pseudo_loss(model, next(pseudo_batches), settings, device, amp, mixup)
                 stats["pseudo_loss"] = _checked(target_loss, epoch, it, "pseudo loss")
                 loss = loss + settings.pseudo_weight * target_loss
             _backward_step(model, optimizer, amp, loss, settings, accum, step=step_now)
@@ -94,9 +95,18 @@ def train_one_epoch(
     return meter.averages()
 
 
-def _pseudo_loss(model: nn.Module, batch: Batch, settings: LoopSettings, device: torch.device, amp: Amp) -> torch.Tensor:
+def _pseudo_loss(model: nn.Module, batch: Batch, settings: LoopSettings, device: torch.device, amp: Amp,
+                 mixup: Optional[Callable] = None) -> torch.Tensor:
+    clips = batch.clips.to(device, non_blocking=True)
+    if settings.pseudo_mixup and mixup is not None:
+        # The seed mixed the dark batch like the source one and scored it with the source loss on
+        # the mixed, smoothed targets (no confidence mask, no soft pseudo loss).
+        clips, targets = mixup(clips, batch.labels.to(device))
+        with amp.autocast():
+            logits = model(clips)
+        return settings.source_loss(logits, targets)
     with amp.autocast():
-        logits = model(batch.clips.to(device, non_blocking=True))
+        logits = model(clips)
     return pseudo_loss(
         logits,
         batch.labels.to(device),

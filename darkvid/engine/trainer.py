@@ -178,6 +178,7 @@ def _loop_settings(cfg: CfgNode) -> LoopSettings:
         threshold=cfg.TRAIN.THRESHOLD,
         pseudo_step=cfg.TRAIN.PSEUDO_STEP,
         pseudo_weight=cfg.TRAIN.PSEUDO_WEIGHT,
+        pseudo_mixup=cfg.MIXUP.PSEUDO,
         grad_accum_steps=cfg.TRAIN.GRAD_ACCUM_STEPS,
         clip_grad=cfg.SOLVER.CLIP_GRAD_L2NORM,
         log_period=cfg.LOG_PERIOD,
