@@ -6,7 +6,13 @@ from pathlib import Path
 import pytest
 
 from darkvid.pipeline.runner import Runner, StepFailed
-from darkvid.pipeline.slurm import ClusterError, SlurmWrapper, cluster_settings, runner_hooks, torchrun_launcher
+from darkvid.pipeline.slurm import (
+    ClusterError,
+    SlurmWrapper,
+    cluster_settings,
+    runner_hooks,
+    torchrun_launcher,
+)
 from darkvid.pipeline.step import Command, Step, is_complete
 
 pytest.importorskip("submitit")
