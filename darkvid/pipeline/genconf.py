@@ -56,6 +56,12 @@ def vote_views() -> list[tuple[str, Optional[str], int, int]]:
     return out
 
 
+def official_files() -> tuple[str, str]:
+    """The challenge's CSV and zip that the vote writes beside its `out` (named in the vote template)."""
+    data = yaml.safe_load(VOTE_TEMPLATE.read_text())
+    return data["official_csv"], data["official_zip"]
+
+
 def vote_config(file_of: FileOf, out: str, out_dir: str, search: bool) -> dict[str, Any]:
     """The final vote over this run's test files; with `search`, dark-validation twins to search on."""
     data = copy.deepcopy(yaml.safe_load(VOTE_TEMPLATE.read_text()))

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from darkvid.predictions import prediction_file_name
+
 from .data_root import PSEUDO_DIR
 from .presets import REPO, Preset
 
@@ -81,11 +83,6 @@ def experiment_config(exp: str, darkvid_preset: str | None, extra: tuple[str, ..
     from darkvid.config import load_config
 
     return load_config(REPO / exp / "config.yaml", list(extra), base=_base(exp, darkvid_preset))
-
-
-def prediction_file_name(split: str, num_frames: int, crop_size: int, views: int, crops: int) -> str:
-    """The tester's prediction file name: {split}x{frames}x{crop}x{views}x{crops}.pkl."""
-    return f"{split}x{num_frames}x{crop_size}x{views}x{crops}.pkl"
 
 
 def _prediction_name(exp: str, darkvid_preset: str | None, view: View, extra: tuple[str, ...]) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from .data_root import DATA, external_root
-from .genconf import pseudo_config, vote_config, vote_views, write_yaml
+from .genconf import official_files, pseudo_config, vote_config, vote_views, write_yaml
 from .layout import (
     EXPERT,
     MODELS,
@@ -136,13 +136,16 @@ class Plan:
                          self.python("test_ensemble_vote.py", "--config", "ensemble/vote_searched.yaml")]
             outputs += ["ensemble/vote_searched.yaml", "ensemble/searched/submission.csv"]
             configs.append("configs/vote_search.yaml")
-        commands.append(Command(("cp", outputs[-1], "submission.csv")))
+        voted = [f"{Path(out).parent}/{name}" for out in outputs if out.endswith(".csv") for name in official_files()]
+        final = (outputs[-1], *voted[-2:])  # the submitted vote: darkvid's CSV, the official CSV and zip
+        commands.append(Command(("cp", *final, ".")))
+        outputs += voted
         files = {self._vote_file(m, View("test", v, c)) for _, m, v, c in vote_views()}
         if search:
             files |= {self._vote_file(m, View("arid", v, c)) for _, m, v, c in vote_views()}
         deps = [f"{stage_name(self.last)}.{m}" for m in MODELS] + [f"expert.{EXPERT}"]
-        return Step("ensemble", tuple(commands), (*outputs, "submission.csv"), tuple(sorted(files)),
-                    tuple(configs), tuple(deps), clean=("ensemble", "submission.csv"))
+        return Step("ensemble", tuple(commands), (*outputs, *(Path(f).name for f in final)), tuple(sorted(files)),
+                    tuple(configs), tuple(deps), clean=("ensemble", *(Path(f).name for f in final)))
 
     def score_step(self) -> Step:
         """tools/score.py on the submission (and the fixed vote) against data/test_labels.csv."""

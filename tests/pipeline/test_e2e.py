@@ -46,6 +46,8 @@ def check_submission(work: Path) -> None:
     assert rows[0] == ["VideoID", "Video", "ClassID", "Probability"]
     assert [r[1] for r in rows[1:]] == test_rows
     assert all(0 <= int(r[2]) < 11 and 0 <= float(r[3]) <= 1 for r in rows[1:])
+    official = list(csv.reader((work / "arid_pred.csv").open()))  # the challenge's file and its zip, beside it
+    assert [r[1] for r in official[1:]] == test_rows and (work / "ug2-2022.zip").stat().st_size > 0
 
 
 def check_summary(work: Path) -> None:

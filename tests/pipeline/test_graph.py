@@ -85,6 +85,10 @@ def test_generated_pseudo_and_vote_configs(micro_plan):
     assert vote["predictions"]["dense_3x3"] == "exp_experts/uniformer_b32_ssv2/testx8x64x3x3.pkl"
     assert vote["predictions"]["sf_1x3"] == "exp_pseudo_stage2/sf32_k700/testx16x64x1x3.pkl"
     assert vote["vote"] == ["mode1", "mode4"] and vote["out"] == "ensemble/fixed/submission.csv"
+    ensemble = next(s for s in micro_plan[1] if s.name == "ensemble")
+    assert ensemble.commands[-1].argv == ("cp", "ensemble/fixed/submission.csv", "ensemble/fixed/arid_pred.csv",
+                                          "ensemble/fixed/ug2-2022.zip", ".")
+    assert {"submission.csv", "arid_pred.csv", "ug2-2022.zip"} <= set(ensemble.outputs) & set(ensemble.clean)
 
 
 def test_presets_load_and_reject_unknown_keys(tmp_path):
