@@ -51,9 +51,9 @@ def export_bundle(work_dir: Path, out: Path) -> Path:
     or absent. `out` must not exist yet.
     """
     work_dir, out = Path(work_dir), Path(out)
+    vote_file = find_vote_file(work_dir)
     if out.exists():
         raise BundleError(f"{out} already exists: choose a new folder")
-    vote_file = find_vote_file(work_dir)
     members, vote = ensemble_members(vote_file, work_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
