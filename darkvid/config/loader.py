@@ -200,6 +200,7 @@ def validate_config(cfg: CfgNode) -> None:
         "TRAIN.DATASET": ("ug2_sparse", "ug2"),
         "TEST.DATASET": ("ug2_sparse", "ug2"),
         "TRAIN.PSEUDO_STEP": ("alternate", "sum"),
+        "BN.ADAPT_MODE": ("eval", "train"),
         "DATA.DECODING_BACKEND": ("pyav", "decord"),
         "DATA.ENSEMBLE_METHOD": ("sum", "max"),
         "DATA.GAMMA_MODE": ("fixed", "adaptive", "off"),

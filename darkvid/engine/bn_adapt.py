@@ -27,7 +27,8 @@ def bn_layers(model: nn.Module) -> List[nn.modules.batchnorm._BatchNorm]:
 
 
 @torch.no_grad()
-def adapt_bn(model: nn.Module, batches: BatchSource, num_batches: int, device: torch.device) -> bool:
+def adapt_bn(model: nn.Module, batches: BatchSource, num_batches: int, device: torch.device, *,
+             train_mode: bool = False, sync: bool = True) -> bool:
     """Replace every BN layer's running mean / variance by their average over `num_batches` batches.
 
     The rest of the network runs in eval mode (no dropout or stochastic depth), so the
@@ -40,6 +41,10 @@ def adapt_bn(model: nn.Module, batches: BatchSource, num_batches: int, device: t
             when the model has BN layers, so BN-free models cost nothing).
         num_batches: batches to use (fewer if the loader is shorter).
         device: where the model lives.
+        train_mode: run the whole network in train mode (dropout and stochastic depth on), as the
+            seed's fvcore pass did right after a training epoch (BN.ADAPT_MODE train).
+        sync: average over processes; False keeps each process's own (the checkpoint then holds
+            rank 0's, as the seed's; BN.ADAPT_SYNC).
 
     Returns:
         True if statistics were updated; False for a model without BatchNorm (logged once).
@@ -54,7 +59,7 @@ def adapt_bn(model: nn.Module, batches: BatchSource, num_batches: int, device: t
     loader = batches() if callable(batches) else batches
     was_training = model.training
     momenta = [m.momentum for m in layers]
-    model.eval()
+    model.train(train_mode)
     for layer in layers:
         layer.reset_running_stats()
         layer.momentum = None  # cumulative average: the exact mean over the batches seen
@@ -72,7 +77,8 @@ def adapt_bn(model: nn.Module, batches: BatchSource, num_batches: int, device: t
         model.train(was_training)
     if seen == 0:
         raise RuntimeError("BN adaptation got no batches: the BN.ADAPT_SPLIT loader is empty")
-    _average_over_processes(layers)
+    if sync:
+        _average_over_processes(layers)
     logger.info("BN statistics of %d layers re-estimated on %d batches", len(layers), seen)
     return True
 

@@ -123,7 +123,8 @@ def _end_of_epoch(run: TrainingRun, epoch: int) -> None:
         scores.update(evaluate(cfg, run.data, model, env, run.amp, source_splits))
     if (is_eval or is_ckpt) and adapting:
         batches = bn_batches(cfg, run.data, normal_light=False, watch=run.bad_videos.watch)
-        adapt_bn(model, batches, cfg.BN.NUM_BATCHES_PRECISE, env.device)
+        adapt_bn(model, batches, cfg.BN.NUM_BATCHES_PRECISE, env.device, train_mode=cfg.BN.ADAPT_MODE == "train",
+                 sync=cfg.BN.ADAPT_SYNC)
     run.state.bad_videos = run.bad_videos.sync()
     if is_eval:
         scores.update(evaluate(cfg, run.data, model, env, run.amp,
