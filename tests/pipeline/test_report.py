@@ -51,6 +51,7 @@ def test_pseudo_labels_are_also_scored_on_the_hidden_label_videos(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "dark_unlabel_labels.csv").write_text("0.mp4,5\n1.mp4,4\n2.mp4,3\n3.mp4,1\n")
     pseudo = tmp_path / "stage1.csv"  # two of the four hidden videos chosen, one right; an ARID row ignored
-    pseudo.write_text("0.mp4,5,0.9,0.1\n2.mp4,7,0.8,0.2\nDrink/Drink_1_1.mp4,0,1.0,0.0\n")
+    probs = ",0.1" * 11  # a pseudo row carries one probability per class
+    pseudo.write_text(f"0.mp4,5{probs}\n2.mp4,7{probs}\nDrink/Drink_1_1.mp4,0{probs}\n")
     assert _hidden_quality(tmp_path, pseudo) == (50.0, 50.0)
     assert _hidden_quality(tmp_path, tmp_path / "missing.csv") == (None, None)
