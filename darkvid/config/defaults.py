@@ -16,8 +16,7 @@ _C.TRAIN.DATASET = "ug2_sparse"  # temporal sampling of training clips: ug2_spar
 _C.TRAIN.BATCH_SIZE = 64  # clips per optimizer step summed over all processes (before AUG.NUM_SAMPLE)
 _C.TRAIN.EVAL_PERIOD = 10  # evaluate every this many epochs (and after the last)
 _C.TRAIN.EVAL_SPLITS = ["val_dry", "arid"]  # splits evaluated during training
-# the split whose top-1 chooses best.pyth; must be one of TRAIN.EVAL_SPLITS (arid: the labelled dark set)
-_C.TRAIN.BEST_SPLIT = "arid"
+_C.TRAIN.BEST_SPLIT = "arid"  # the split whose top-1 chooses best.pyth; one of TRAIN.EVAL_SPLITS (arid: labelled dark)
 _C.TRAIN.CHECKPOINT_PERIOD = 10  # write checkpoint_epoch_XXXXX.pyth every this many epochs
 _C.TRAIN.AUTO_RESUME = True  # resume from the newest complete checkpoint in OUTPUT_DIR
 _C.TRAIN.CHECKPOINT_FILE_PATH = ""  # weights to start from (pre-trained or another stage's best.pyth)
@@ -39,9 +38,7 @@ _C.DATA = CfgNode()
 _C.DATA.PATH_PREFIX = "data"  # root of the dataset: split CSVs and video folders live under it
 _C.DATA.PATH_TO_DATA_DIR = ""  # (ignored) PySlowFast's CSV folder; darkvid reads CSVs from PATH_PREFIX
 _C.DATA.PATH_LABEL_SEPARATOR = ","  # separator between path and label in split CSVs
-# distinct missing or undecodable training videos a run tolerates, each replaced by a random other
-# video and named in the log, stats.jsonl (bad_videos) and checkpoints; one more stops training
-_C.DATA.MAX_BAD_VIDEOS = 0
+_C.DATA.MAX_BAD_VIDEOS = 0  # bad training videos tolerated (each replaced, named in log/stats/checkpoint); 0 fails
 _C.DATA.PSEUDO_CSV = ""  # pseudo-label CSV (path,label,p0..pK), relative to PATH_PREFIX or absolute
 _C.DATA.NUM_FRAMES = 8  # frames per clip
 _C.DATA.SAMPLING_RATE = 8  # frame stride of dense sampling (uniform sampling ignores it)
