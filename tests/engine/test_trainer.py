@@ -25,8 +25,8 @@ def test_fit_writes_checkpoints_best_stats_and_config(tmp_path):
     assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["checkpoint_epoch_00002.pyth"]
     assert (out / "best.pyth").is_file() and (out / "config.yaml").is_file()
     lines = (out / "stats.jsonl").read_text().splitlines()
-    assert [line.count('"kind": "train"') for line in lines] == [1, 0, 1, 0]
-    assert '"arid_top1"' in lines[1]
+    assert [line.count('"kind": "train"') for line in lines] == [0, 1, 0, 1, 0]  # after the "start" record
+    assert '"arid_top1"' in lines[2]
     ckpt = torch.load(latest_checkpoint(out), weights_only=True)
     assert ckpt["epoch"] == 1 and len(ckpt["rng_states"]) == 1
     assert int(ckpt["model_state"]["bn.num_batches_tracked"]) == 2  # adapted on 2 batches before writing
@@ -221,9 +221,9 @@ def test_source_statistics_use_their_own_batch_count(tmp_path, monkeypatch):
 
     counts, adapt = [], trainer.adapt_bn
 
-    def counting(model, batches, num_batches, device):
+    def counting(model, batches, num_batches, device, **switches):
         counts.append(num_batches)
-        return adapt(model, batches, num_batches, device)
+        return adapt(model, batches, num_batches, device, **switches)
 
     monkeypatch.setattr(trainer, "adapt_bn", counting)
     common = ("MODEL.ARCH", "test_bn", "BN.USE_PRECISE_STATS", "True", "BN.NUM_BATCHES_PRECISE", "3",
