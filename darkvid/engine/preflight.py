@@ -138,8 +138,9 @@ def check_training(cfg: CfgNode, world_size: int) -> None:
         problems.append("MIXUP.ENABLE needs an even batch per process (TRAIN.BATCH_SIZE / processes * AUG.NUM_SAMPLE)")
     if uses_pseudo_labels(cfg) and cfg.TRAIN.PSEUDO_STEP == "alternate" and cfg.TRAIN.GRAD_ACCUM_STEPS > 1:
         problems.append("TRAIN.GRAD_ACCUM_STEPS > 1 needs TRAIN.PSEUDO_STEP sum (alternate steps after every batch)")
-    if not cfg.TRAIN.EVAL_SPLITS:
-        problems.append("TRAIN.EVAL_SPLITS is empty: best.pyth is chosen on its last split")
+    if cfg.TRAIN.BEST_SPLIT not in cfg.TRAIN.EVAL_SPLITS:
+        problems.append(f"TRAIN.BEST_SPLIT {cfg.TRAIN.BEST_SPLIT!r} (the split that chooses best.pyth) is not "
+                        f"in TRAIN.EVAL_SPLITS {list(cfg.TRAIN.EVAL_SPLITS)}")
     problems += starting_weights_problems(cfg, "train") + data_problems(cfg, splits)
     if problems:
         raise ConfigError("cannot start training:\n  " + "\n  ".join(problems))
@@ -159,27 +160,3 @@ def check_testing(cfg: CfgNode, checkpoint: Optional[Path], world_size: int) -> 
         problems.append(f"TEST.BATCH_SIZE {cfg.TEST.BATCH_SIZE} is not divisible by the {world_size} processes")
     if problems:
         raise ConfigError("cannot start testing:\n  " + "\n  ".join(problems))
-
-
-def clips_per_video(dataset, split: str, views: Optional[int] = None, crops: Optional[int] = None) -> int:
-    """Clips per video of a test-mode dataset, checked against the views x crops the config asks for.
-
-    Raises:
-        ConfigError: the dataset cannot give that many views (its `max_views`), or its length
-            is not videos x views x crops.
-    """
-    num_videos = dataset.num_videos
-    if num_videos == 0:
-        raise ConfigError(f"split {split!r} has no videos")
-    max_views = getattr(dataset, "max_views", None)
-    if views is not None and max_views is not None and views > max_views:
-        raise ConfigError(
-            f"TEST.NUM_ENSEMBLE_VIEWS is {views} but split {split!r} supports at most {max_views} views"
-        )
-    clips, rest = divmod(len(dataset), num_videos)
-    if rest or (views is not None and crops is not None and clips != views * crops):
-        raise ConfigError(
-            f"split {split!r} has {len(dataset)} clips for {num_videos} videos; expected "
-            f"TEST.NUM_ENSEMBLE_VIEWS x TEST.NUM_SPATIAL_CROPS = {views} x {crops} per video"
-        )
-    return clips
