@@ -13,7 +13,8 @@ from pathlib import Path
 DATA = "data"
 PSEUDO_DIR = "pseudo"
 ROOT_NOTE = ".data_root"  # in the work directory: the data root that WORK/data links to
-DATASET_FILES = ("test.csv", "total_unlabel.csv", "arid.csv", "val_dry.csv", "train_label+val_dry.csv")
+# the split CSVs every run reads (the labelled list, dry run, ARID, the dark pool, the test set)
+SPLIT_CSVS = ("train_label+val_dry.csv", "val_dry.csv", "arid.csv", "total_unlabel.csv", "test.csv")
 
 
 class DataRootError(ValueError):
@@ -22,7 +23,7 @@ class DataRootError(ValueError):
 
 def holds_dataset(root: Path) -> bool:
     """True when `root` has any of the split CSVs: real data, or a synthetic set of any settings."""
-    return any((root / name).is_file() for name in DATASET_FILES)
+    return any((root / name).is_file() for name in SPLIT_CSVS)
 
 
 def external_root(work: Path) -> Path | None:
@@ -50,7 +51,7 @@ def link_data_root(work: Path, data_root: Path | None) -> None:
     root = data_root.resolve()
     if not holds_dataset(root):
         raise DataRootError(
-            f"--data-root {root} holds no dataset (none of {', '.join(DATASET_FILES)}): lay it out as DATASET.md "
+            f"--data-root {root} holds no dataset (none of {', '.join(SPLIT_CSVS)}): lay it out as DATASET.md "
             f"says, make a synthetic one with `python tools/make_synthetic_arid.py --root {root} --preset micro`, "
             "or drop --data-root to generate one inside the work directory")
     if data.is_symlink():

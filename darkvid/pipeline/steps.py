@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from .data_root import DATA, external_root
+from .data_root import DATA, SPLIT_CSVS, external_root
 from .genconf import official_files, pseudo_config, vote_config, vote_views, write_yaml
 from .layout import (
     EXPERT,
@@ -35,7 +35,6 @@ TEST_VIEWS = (View("test", 1, 3), View("test", 3, 3))
 ARID_VIEWS = (View("arid", 1, 3), View("arid", 3, 3))
 ABLATION = "ablation"
 STATS = "stats.jsonl"  # what darkvid.engine.logging.StatsWriter writes into OUTPUT_DIR
-SPLIT_CSVS = ("train_label+val_dry.csv", "val_dry.csv", "arid.csv", "total_unlabel.csv", "test.csv")
 
 
 class Plan:
