@@ -1,27 +1,27 @@
 """Testing: predict TEST.DATA_SELECT with views x crops and write the prediction files."""
 from __future__ import annotations
 
-import functools
+import hashlib
 import logging
-import os
-import pickle
-import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
 
-import numpy as np
 from fvcore.common.config import CfgNode
 
 from darkvid.config import ConfigError
 from darkvid.models import build_model
+from darkvid.predictions import PredictionMeta, PredictionTable, prediction_file_name
+from darkvid.predictions import write_predictions as write_table
 from darkvid.utils.checkpoint import latest_checkpoint, load_weights
 
 from .amp import Amp
 from .bn_adapt import adapt_bn
+from .data_setup import bn_batches, default_data, test_loader
 from .distributed import barrier, current_env
 from .logging import setup_logging
 from .predict import Predictions, predict
-from .preflight import check_testing, clips_per_video
+from .preflight import check_testing
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +36,10 @@ def checkpoint_to_test(cfg: CfgNode) -> Optional[Path]:
 
 
 def prediction_path(cfg: CfgNode) -> Path:
-    """OUTPUT_DIR/{DATA_SELECT}x{NUM_FRAMES}x{TEST_CROP_SIZE}x{VIEWS}x{CROPS}.pkl, or TEST.SAVE_RESULTS_PATH."""
-    name = cfg.TEST.SAVE_RESULTS_PATH or (
-        f"{cfg.TEST.DATA_SELECT}x{cfg.DATA.NUM_FRAMES}x{cfg.DATA.TEST_CROP_SIZE}"
-        f"x{cfg.TEST.NUM_ENSEMBLE_VIEWS}x{cfg.TEST.NUM_SPATIAL_CROPS}.pkl"
+    """OUTPUT_DIR/`prediction_file_name(...)` of TEST.DATA_SELECT and its views x crops, or TEST.SAVE_RESULTS_PATH."""
+    name = cfg.TEST.SAVE_RESULTS_PATH or prediction_file_name(
+        cfg.TEST.DATA_SELECT, cfg.DATA.NUM_FRAMES, cfg.DATA.TEST_CROP_SIZE,
+        cfg.TEST.NUM_ENSEMBLE_VIEWS, cfg.TEST.NUM_SPATIAL_CROPS,
     )
     return Path(cfg.OUTPUT_DIR) / name
 
@@ -54,10 +54,7 @@ def run_test(cfg: CfgNode, data: Any = None) -> Path:
     Returns:
         The path of the first .pkl file (TEST.DATA_SELECT's).
     """
-    if data is None:
-        from .trainer import default_data
-
-        data = default_data()
+    data = data or default_data()
     env = current_env(cfg)
     setup_logging(cfg.OUTPUT_DIR, env.is_main)
     checkpoint = checkpoint_to_test(cfg)
@@ -68,8 +65,7 @@ def run_test(cfg: CfgNode, data: Any = None) -> Path:
     load_weights(checkpoint, model, strict_head=True)
     model.to(env.device)
     if cfg.TEST.ADAPT_BN:
-        batches = functools.partial(data.build_loader, cfg, cfg.BN.ADAPT_SPLIT, gamma=cfg.BN.ADAPT_GAMMA)
-        adapt_bn(model, batches, cfg.BN.NUM_BATCHES_PRECISE, env.device)
+        adapt_bn(model, bn_batches(cfg, data, normal_light=False), cfg.BN.NUM_BATCHES_PRECISE, env.device)
     paths = [_predict_view(view, model, data, env, checkpoint) for view in views]
     barrier()
     return paths[0]
@@ -100,15 +96,15 @@ def test_views(cfg: CfgNode) -> list:
 
 def _predict_view(cfg: CfgNode, model: Any, data: Any, env: Any, checkpoint: Optional[Path]) -> Path:
     split = cfg.TEST.DATA_SELECT
-    loader = data.build_loader(cfg, split, training=False, shuffle=False, drop_last=False)
-    clips = clips_per_video(loader.dataset, split, cfg.TEST.NUM_ENSEMBLE_VIEWS, cfg.TEST.NUM_SPATIAL_CROPS)
+    test = test_loader(cfg, data, split)
     preds = predict(
-        model, loader, num_videos=loader.dataset.num_videos, clips_per_video=clips,
+        model, test.loader, num_videos=test.num_videos, clips_per_video=test.clips_per_video,
         method=cfg.DATA.ENSEMBLE_METHOD, device=env.device, amp=Amp.create(cfg.TRAIN.MIXED_PRECISION, env.device),
     )
     path = prediction_path(cfg)
     if env.is_main:
-        write_predictions(path, preds)
+        ids = [record.rel_path for record in test.loader.dataset.records]
+        write_predictions(path, preds, ids, prediction_meta(cfg))
         scores = preds.accuracy()
         logger.info(
             "tested %s on %s (%d videos): %s -> %s", checkpoint, split, preds.labels.numel(),
@@ -117,27 +113,16 @@ def _predict_view(cfg: CfgNode, model: Any, data: Any, env: Any, checkpoint: Opt
     return path
 
 
-def write_predictions(path: Path, preds: Predictions) -> None:
-    """Write `{'video_preds': float32 [N, C] logits, 'video_labels': int64 [N]}` as .pkl and .npz, atomically.
-
-    The .npz twin also holds `video_valid`; both files are complete or absent, never partial.
-    """
-    arrays = {
-        "video_preds": preds.logits.numpy().astype(np.float32),
-        "video_labels": preds.labels.numpy().astype(np.int64),
-    }
-    _atomic_write(path, lambda handle: pickle.dump(arrays, handle, protocol=4))
-    valid = preds.valid.numpy().astype(bool)
-    _atomic_write(path.with_suffix(".npz"), lambda handle: np.savez(handle, video_valid=valid, **arrays))
+def prediction_meta(cfg: CfgNode) -> PredictionMeta:
+    """What made this view's predictions: experiment, architecture, config digest, split, views, crops, classes."""
+    return PredictionMeta(
+        model=Path(cfg.OUTPUT_DIR).resolve().name, arch=cfg.MODEL.ARCH,
+        config_digest=hashlib.sha256(cfg.dump().encode()).hexdigest(), split=cfg.TEST.DATA_SELECT,
+        views=cfg.TEST.NUM_ENSEMBLE_VIEWS, crops=cfg.TEST.NUM_SPATIAL_CROPS, class_names=tuple(cfg.DATA.CLASS_NAMES),
+    )
 
 
-def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write_predictions(path: Path, preds: Predictions, ids: Sequence[str], meta: PredictionMeta) -> Path:
+    """Turn `predict()`'s result into a table keyed by the split's video ids and write it (.pkl and .npz)."""
+    table = PredictionTable(tuple(ids), preds.logits.numpy(), preds.labels.numpy(), preds.valid.numpy(), meta, str(path))
+    return write_table(path, table)
