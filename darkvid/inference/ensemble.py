@@ -18,7 +18,7 @@ from fvcore.common.config import CfgNode
 from torch import nn
 
 from darkvid.config import load_config
-from darkvid.datasets.build import build_gamma, build_sampler, build_transform
+from darkvid.datasets.build import build_sampler, build_transform, split_gamma
 from darkvid.datasets.gamma import GammaCorrection
 from darkvid.models import build_model
 from darkvid.utils.checkpoint import load_weights, read_checkpoint
@@ -111,7 +111,7 @@ def clip_plan(member: Member, gamma: str | None = None) -> ClipPlan:
 
 def _gamma(cfg: CfgNode, choice: str | None) -> GammaCorrection | None:
     if choice is None:
-        return build_gamma(cfg) if TEST_SPLIT in cfg.DATA.GAMMA_SPLITS else None
+        return split_gamma(cfg, TEST_SPLIT)
     if choice == "none":
         return None
     low, high = cfg.DATA.GAMMA_ADAPTIVE_RANGE
