@@ -15,8 +15,8 @@ from typing import Any, Optional, Sequence
 from darkvid.config import get_cfg
 from darkvid.datasets.records import read_split_list
 from darkvid.ensemble.io import atomic_write_text, write_json
-from darkvid.ensemble.metrics import wilson_interval
 from darkvid.ensemble.scoring import score_file
+from darkvid.ensemble.stats import accuracy_interval
 from darkvid.predictions import default_class_names
 
 from . import ablation, plots
@@ -24,6 +24,7 @@ from .data_root import DATA
 from .graph import build_plan
 from .layout import EXPERT, MODELS, model_exp, pseudo_csv, stage_name
 from .presets import load_preset
+from .significance import compare_rows, correct_by_video
 from .step import read_marker
 from .steps import ARID, TEST, Plan
 
@@ -36,19 +37,21 @@ def _score(work: Path, file: str, labels: str) -> Optional[dict[str, Any]]:
     return score_file(path, truth)
 
 
-def _top1(work: Path, file: str, labels: str) -> Optional[float]:
+def _scored(work: Path, file: str, labels: str, prefix: str = "test") -> dict[str, Any]:
+    """`{prefix}_top1`, `{prefix}_videos` and `{prefix}_top1_interval95` (95% Wilson) of WORK/file; None where unscored."""
     scores = _score(work, file, labels)
-    return None if scores is None else round(float(scores["top1"]), 2)
+    top1 = None if scores is None else round(float(scores["top1"]), 2)
+    videos = None if scores is None else scores["videos"]
+    return {f"{prefix}_top1": top1, f"{prefix}_videos": videos,
+            f"{prefix}_top1_interval95": accuracy_interval(top1, videos)}
 
 
-def _scored_with_interval(work: Path, file: str, labels: str) -> dict[str, Any]:
-    """test_top1, the number of scored videos and the 95% Wilson interval of the top-1 (None if unscored)."""
-    scores = _score(work, file, labels)
-    if scores is None:
-        return {"test_top1": None, "test_videos": None, "test_top1_interval95": None}
-    correct = round(scores["top1"] * scores["videos"] / 100.0)
-    return {"test_top1": round(float(scores["top1"]), 2), "test_videos": scores["videos"],
-            "test_top1_interval95": [round(v, 1) for v in wilson_interval(correct, scores["videos"])]}
+def _split_size(work: Path, csv_name: str) -> int | None:
+    """Rows of WORK/data/csv_name (the videos a stats.jsonl accuracy was measured on), None if absent."""
+    path = work / DATA / csv_name
+    if not path.exists():
+        return None
+    return len(read_split_list(path, num_classes=len(default_class_names())).paths)
 
 
 def _normal_val(work: Path, exp: str) -> Optional[float]:
@@ -63,16 +66,23 @@ def _normal_val(work: Path, exp: str) -> Optional[float]:
     return round(max(evals, key=lambda e: e["arid_top1"])["val_dry_top1"], 2)
 
 
-def model_table(plan: Plan) -> dict[str, dict[str, dict[str, Optional[float]]]]:
+def model_table(plan: Plan) -> dict[str, dict[str, dict[str, Any]]]:
     """stage -> model -> normal-val / dark-val / test top-1 (1 view x 1 crop)."""
-    work, table = plan.work, {}
+    table = {}
     for stage in [*range(plan.last + 1), None]:
         models = [EXPERT] if stage is None else MODELS
-        table["expert" if stage is None else stage_name(stage)] = {
-            m: {"normal_val_top1": _normal_val(work, model_exp(stage, m)),
-                "dark_val_top1": _top1(work, plan.pred(stage, m, ARID), "arid.csv"),
-                "test_top1": _top1(work, plan.pred(stage, m, TEST), "test_labels.csv")} for m in models}
+        table["expert" if stage is None else stage_name(stage)] = {m: _model_row(plan, stage, m) for m in models}
     return table
+
+
+def _model_row(plan: Plan, stage: int | None, model: str) -> dict[str, Any]:
+    """One model's three accuracies, each with its video count and 95% interval."""
+    work, normal = plan.work, _normal_val(plan.work, model_exp(stage, model))
+    val_videos = _split_size(work, get_cfg().DATA.SPLIT_CSV.VAL_DRY)
+    return {"normal_val_top1": normal, "normal_val_videos": val_videos,
+            "normal_val_top1_interval95": accuracy_interval(normal, val_videos),
+            **_scored(work, plan.pred(stage, model, ARID), "arid.csv", "dark_val"),
+            **_scored(work, plan.pred(stage, model, TEST), "test_labels.csv")}
 
 
 def _pct(value: Optional[float]) -> Optional[float]:
@@ -130,20 +140,27 @@ def step_seconds(plan: Plan, names: list[str]) -> dict[str, Optional[float]]:
     return out
 
 
+def ablation_table(work: Path, rows: list[ablation.Row]) -> list[dict[str, Any]]:
+    """Each row's test top-1 with its interval, and `vs_previous`: the exact McNemar test against the row above."""
+    labels = work / DATA / "test_labels.csv"
+    paired = compare_rows([correct_by_video(work / r.file, labels) for r in rows])
+    return [{"key": r.key, "label": r.label, "file": r.file, **_scored(work, r.file, "test_labels.csv"),
+             "vs_previous": vs} for r, vs in zip(rows, paired)]
+
+
 def build_summary(plan: Plan, step_names: list[str]) -> dict[str, Any]:
     """Everything the report shows, as plain data (accuracies and rates in percent)."""
     work = plan.work
     seconds = step_seconds(plan, [n for n in step_names if n != "report"])
-    rows = [{"key": r.key, "label": r.label, "file": r.file,
-             "test_top1": _top1(work, r.file, "test_labels.csv")} for r in ablation.rows(plan)]
+    rows = ablation_table(work, ablation.rows(plan))
     normal = next((r["test_top1"] for r in rows if r["key"] == "normal_only"), None)
     adapted = next((r["test_top1"] for r in rows if r["key"] == "bn_gamma"), None)
     return {
         "preset": plan.preset.name, "stages": plan.last, "ablation_model": plan.preset.ablation_model,
         "models": model_table(plan),
         "pseudo": pseudo_table(plan),
-        "submission": {"file": "submission.csv", **_scored_with_interval(work, "submission.csv", "test_labels.csv"),
-                       "fixed_vote_test_top1": _top1(work, "ensemble/fixed/submission.csv", "test_labels.csv")},
+        "submission": {"file": "submission.csv", **_scored(work, "submission.csv", "test_labels.csv"),
+                       **_scored(work, "ensemble/fixed/submission.csv", "test_labels.csv", "fixed_vote_test")},
         "ablation": rows,
         "normal_only_drop": None if normal is None or adapted is None else round(adapted - normal, 2),
         "seconds": seconds,

@@ -13,20 +13,36 @@ def _table(header: Sequence[str], rows: list[Sequence[Any]]) -> list[str]:
     return lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
 
 
-def _interval(sub: dict) -> str:
-    span = sub.get("test_top1_interval95")
+def _interval(sub: dict, prefix: str = "test") -> str:
+    span = sub.get(f"{prefix}_top1_interval95")
     if not span:
         return ""
-    return f", 95% interval {span[0]:.1f}-{span[1]:.1f} on {sub['test_videos']} videos"
+    return f", 95% interval {span[0]:.1f}-{span[1]:.1f} on {sub[f'{prefix}_videos']} videos"
+
+
+def _acc(row: dict, prefix: str) -> str:
+    """`{prefix}_top1` with its 95% interval in brackets when the summary has one."""
+    span = row.get(f"{prefix}_top1_interval95")
+    text = _num(row.get(f"{prefix}_top1"))
+    return text if not span else f"{text} ({span[0]:.1f}-{span[1]:.1f})"
+
+
+def _paired(vs: dict | None) -> str:
+    """The McNemar comparison with the row above: videos gained / lost, p and the verdict."""
+    if not vs:
+        return "—"
+    verdict = "significant" if vs["significant"] else "not significant"
+    return f"+{vs['gained']} / -{vs['lost']}, p = {vs['p_value']:.3g}, {verdict} at {vs['alpha']}"
 
 
 def _models(summary: dict) -> list[str]:
-    rows = [(stage, model, _num(r["normal_val_top1"]), _num(r["dark_val_top1"]), _num(r["test_top1"]))
+    rows = [(stage, model, _acc(r, "normal_val"), _acc(r, "dark_val"), _acc(r, "test"))
             for stage, models in summary["models"].items() for model, r in models.items()]
     return ["## Models per stage", "",
             "Top-1 (%) with 1 view x 1 crop: normal-light validation (val_dry, at the epoch best.pyth was "
             "chosen; BN statistics of normal-light training clips while val_dry is in BN.SOURCE_EVAL_SPLITS, "
-            "the default), dark validation (arid) and the dark test set (against data/test_labels.csv).", "",
+            "the default), dark validation (arid) and the dark test set (against data/test_labels.csv); in "
+            "brackets the 95% Wilson interval.", "",
             *_table(("stage", "model", "normal val", "dark val (arid)", "dark test"), rows), "",
             "![accuracy per stage](accuracy.png)", ""]
 
@@ -53,10 +69,14 @@ def _pseudo(summary: dict, names: Sequence[str]) -> list[str]:
 
 
 def _ablation(summary: dict) -> list[str]:
-    rows = [(r["label"], _num(r["test_top1"]), f"`{r['file']}`") for r in summary["ablation"]]
+    rows = [(r["label"], _acc(r, "test"), _paired(r.get("vs_previous")), f"`{r['file']}`")
+            for r in summary["ablation"]]
     return [f"## Ablation on the dark test set ({summary['ablation_model']})", "",
-            "Each row adds one part of the method to the one above (1x1 views x crops until the 3x3 row).", "",
-            *_table(("setting", "test top-1 (%)", "predictions"), rows), "",
+            "Each row adds one part of the method to the one above (1x1 views x crops until the 3x3 row). "
+            "Top-1 with its 95% Wilson interval; against the row above, on the same videos (paired by "
+            "video id): videos this row gets right and the one above gets wrong (+) and the reverse (-), "
+            "the two-sided exact McNemar p-value and whether it is below the level named.", "",
+            *_table(("setting", "test top-1 (%)", "vs row above", "predictions"), rows), "",
             f"BN adaptation with gamma against normal-light training alone: {_num(summary['normal_only_drop'])} points.", ""]
 
 
@@ -73,7 +93,7 @@ def render_markdown(summary: dict, class_names: Sequence[str]) -> str:
              f"{summary['stages']} pseudo-label stage(s). Machine-readable: `summary.json`.", "",
              "## Submission", "",
              f"`submission.csv`: dark test top-1 **{_num(sub['test_top1'])}%**{_interval(sub)} "
-             f"(the seed's fixed vote weights: {_num(sub['fixed_vote_test_top1'])}%).", "",
+             f"(the seed's fixed vote weights: {_num(sub['fixed_vote_test_top1'])}%{_interval(sub, 'fixed_vote_test')}).", "",
              "![confusion matrix of the submission](confusion.png)", "",
              "![a test video: normal light, dark, gamma-corrected](frames.png)", ""]
     lines += _models(summary) + _pseudo(summary, class_names) + _ablation(summary) + _times(summary)

@@ -54,7 +54,10 @@ def check_summary(work: Path) -> None:
     summary = json.loads((work / "report" / "summary.json").read_text())
     assert {"models", "pseudo", "submission", "ablation", "seconds", "normal_only_drop"} <= set(summary)
     assert list(summary["models"]) == ["adapt_bn", "stage1", "stage2", "expert"]
-    numbers = [v for stage in summary["models"].values() for r in stage.values() for v in r.values()]
+    rows = [r for stage in summary["models"].values() for r in stage.values()]
+    numbers = [r[k] for r in rows for k in ("normal_val_top1", "dark_val_top1", "test_top1")]
+    assert all(r["test_top1_interval95"][0] <= r["test_top1"] <= r["test_top1_interval95"][1] for r in rows)
+    assert all(r["vs_previous"] is not None and r["vs_previous"]["videos"] > 0 for r in summary["ablation"][1:])
     numbers += [summary["submission"]["test_top1"], *(r["test_top1"] for r in summary["ablation"])]
     numbers += [summary["pseudo"][s][k] for s in ("stage1", "stage2") for k in ("coverage", "precision", "pool_coverage")]
     assert all(v is not None and 0 <= v <= 100 for v in numbers), numbers

@@ -16,7 +16,12 @@ def summary():
                               "precision_per_class": [None] * 11, "thresholds": [0.5] * 11}},
         "submission": {"test_top1": 63.64, "fixed_vote_test_top1": 54.55, "test_videos": 11,
                        "test_top1_interval95": [35.4, 84.8]},
-        "ablation": [{"key": "normal_only", "label": "normal light only", "file": "a.pkl", "test_top1": 9.09}],
+        "ablation": [{"key": "normal_only", "label": "normal light only", "file": "a.pkl", "test_top1": 9.09,
+                      "vs_previous": None},
+                     {"key": "gamma", "label": "+ gamma", "file": "b.pkl", "test_top1": 72.73, "test_videos": 11,
+                      "test_top1_interval95": [43.4, 90.3],
+                      "vs_previous": {"videos": 11, "gained": 7, "lost": 0, "p_value": 0.0156, "significant": True,
+                                      "alpha": 0.05}}],
         "normal_only_drop": 12.5, "seconds": {"data": 3.21, "pseudo1": None}, "total_seconds": 3.2,
     }
 
@@ -27,8 +32,15 @@ def test_markdown_has_every_section_and_marks_missing_numbers():
     assert "fixed vote weights: 54.55%" in text
     assert "| stage1 | mvit_b32_k600 | 80.00 | 60.00 | 55.50 |" in text
     assert "| adapt_bn | mvit_b32_k600 | 80.00 | — | 55.50 |" in text
+    with_intervals = summary()
+    with_intervals["models"]["adapt_bn"]["mvit_b32_k600"] = dict(
+        with_intervals["models"]["adapt_bn"]["mvit_b32_k600"], normal_val_top1_interval95=[70.2, 87.3],
+        test_top1_interval95=[45.1, 65.5])
+    assert "| adapt_bn | mvit_b32_k600 | 80.00 (70.2-87.3) | — | 55.50 (45.1-65.5) |" in render_markdown(
+        with_intervals, NAMES)
     assert "| stage1 | 5/22 | 22.73 | 40.00 | 75.00 | 95.00 |" in text
-    assert "| stage1 | 50 / — |" in text and "| normal light only | 9.09 | `a.pkl` |" in text
+    assert "| stage1 | 50 / — |" in text and "| normal light only | 9.09 | — | `a.pkl` |" in text
+    assert "| + gamma | 72.73 (43.4-90.3) | +7 / -0, p = 0.0156, significant at 0.05 | `b.pkl` |" in text
     assert "| data | 3.2 |" in text and "| pseudo1 | — |" in text
     assert "12.50 points" in text
 
