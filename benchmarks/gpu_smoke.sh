@@ -6,8 +6,8 @@
 #
 # On a GPU machine, from the repository root:
 #     bash benchmarks/gpu_smoke.sh
-# Rehearsal on a CPU machine (no AMP, no peak memory; about 15 minutes on 2 cores):
-#     PY=.venv/bin/python WHEELS= LIMIT=1200 bash benchmarks/gpu_smoke.sh
+# Rehearsal on a CPU machine (no AMP, no peak memory; the CPU run took 27 minutes on 2 busy cores):
+#     PY=.venv/bin/python WHEELS= LIMIT=2400 bash benchmarks/gpu_smoke.sh
 #
 # Variables: PY (python), OUT (results folder), WORK (pipeline work dir), SITE / WHEELS (wheels in
 # .gpu_wheels/ installed into $SITE first, as benchmarks/gpu_check.sh does; empty skips),
