@@ -40,6 +40,8 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument("--data-seed", type=int, help="seed of the synthetic dataset (default: the generator's, 0)")
     parser.add_argument("--exposure", type=float, nargs=2, metavar=("LO", "HI"),
                         help="dark exposure range of the synthetic dataset (default: the generator preset's)")
+    parser.add_argument("--noise", type=float,
+                        help="read-noise std of the synthetic dark camera, 8-bit units of linear light (default: the preset's)")
     parser.add_argument("--jobs", type=int, help="independent steps run at once (default: the preset's)")
     parser.add_argument("--executor", choices=EXECUTORS, default="local",
                         help="local: subprocesses, each training on its own GPUs; slurm: one submitit job per step")
@@ -89,6 +91,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         generator_args += ("--seed", str(args.data_seed))
     if args.exposure is not None:
         generator_args += ("--exposure", *map(str, args.exposure))
+    if args.noise is not None:
+        generator_args += ("--noise", str(args.noise))
     steps = build_plan(preset, work, generator_args)
     if args.check:
         print(f"preflight of {len(steps)} step(s): preset {preset.name}, work dir {work}")
