@@ -63,6 +63,17 @@ _C.DATA.GAMMA_MODE = "fixed"  # fixed (DATA.GAMMA), adaptive (per video, to GAMM
 _C.DATA.GAMMA_TARGET_MEAN = 0.4  # adaptive gamma: target mean brightness in [0, 1]
 _C.DATA.GAMMA_ADAPTIVE_RANGE = [0.1, 1.0]  # adaptive gamma: [min, max] of the chosen gamma (1.0 never darkens)
 _C.DATA.GAMMA_SPLITS = ["arid", "dark_unlabel", "total_unlabel", "test", "train_pseudo_label"]  # splits corrected
+# Further dark-frame treatments (darkvid/datasets/darkframe.py), applied with the gamma correction to the
+# same splits (so BN adaptation, pseudo-label training and testing agree); all off by default.
+_C.DATA.DUAL_GAMMA = 0.0  # dual gamma: a milder second gamma (e.g. 0.5) averaged with the main correction; 0 off
+_C.DATA.DUAL_GAMMA_WEIGHT = 0.5  # dual gamma: weight of the main correction (the mild one gets 1 - weight)
+_C.DATA.TEMPORAL_DENOISE = 1  # odd frame count of a centred moving average over the sampled frames; 1 off
+_C.DATA.SPATIAL_DENOISE = 1  # odd kernel side of a per-frame spatial filter; 1 off
+_C.DATA.SPATIAL_DENOISE_KIND = "box"  # spatial filter: box or gaussian
+_C.DATA.STANDARDISE = False  # per-clip standardisation of corrected clips (DarkNorm): each channel to the target below
+_C.DATA.STANDARDISE_TARGET = [0.45, 0.225]  # [mean, std] in [0, 1] after standardisation (DATA.MEAN/STD: unit input)
+_C.DATA.NOISE_AUG_STD = 0.0  # read noise added to NOISE_AUG_SPLITS clips, 8-bit units of linear light; 0 off
+_C.DATA.NOISE_AUG_SPLITS = ["train_label"]  # splits whose clips get the noise augmentation (normal-light training)
 _C.DATA.CACHE_DIR = ""  # decoded-frame cache folder (uint8, memory-mapped); empty disables it
 _C.DATA.CACHE_SHORT_SIDE = 0  # short side of cached frames; 0 keeps the decoded size
 _C.DATA.PREFLIGHT_DECODE = 2  # videos per split decoded before a run starts (all are checked to exist); 0 skips decoding

@@ -5,7 +5,7 @@ arguments.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
@@ -13,6 +13,7 @@ from fvcore.common.config import CfgNode
 
 from .augment import ClipRandAugment, ClipRandomErasing
 from .cache import FrameCache
+from .darkframe import DarkFrameTreatment
 from .dataset import VideoDataset
 from .decoding import FrameReader, make_reader
 from .gamma import GammaCorrection
@@ -131,23 +132,47 @@ def build_transform(cfg: CfgNode, training: bool) -> TrainTransform | EvalTransf
 
 
 def split_gamma(cfg: CfgNode, split: str, gamma: Optional[bool] = None) -> Optional[GammaCorrection]:
-    """The one decision whether clips of `split` are gamma-corrected, and with what.
+    """The one decision whether clips of `split` are gamma-corrected (with the further dark-frame treatments).
 
     Args:
         gamma: the caller's choice (BN adaptation picks its own: see engine/data_setup.py);
             None: correct the splits of DATA.GAMMA_SPLITS. DATA.GAMMA_MODE off overrides both.
+            Noise augmentation follows DATA.NOISE_AUG_SPLITS alone, whatever the choice.
     """
     wanted = split in cfg.DATA.GAMMA_SPLITS if gamma is None else gamma
-    return build_gamma(cfg) if wanted else None
+    correction = build_gamma(cfg) if wanted else None
+    noise = cfg.DATA.NOISE_AUG_STD if split in cfg.DATA.NOISE_AUG_SPLITS else 0.0
+    if noise <= 0:
+        return correction
+    if correction is None:
+        return DarkFrameTreatment(mode="fixed", gamma=1.0, noise_std=noise, correct=False)
+    return replace(correction if isinstance(correction, DarkFrameTreatment) else _treatment(cfg), noise_std=noise)
 
 
 def build_gamma(cfg: CfgNode) -> Optional[GammaCorrection]:
-    """The correction of DATA.GAMMA_MODE, or None when it is off."""
+    """The correction of DATA.GAMMA_MODE with DATA's dark-frame treatments, or None when it is off.
+
+    A plain `GammaCorrection` when no treatment is configured (today's pixels exactly).
+    """
     data = cfg.DATA
     if data.GAMMA_MODE == "off":
         return None
+    treated = (data.DUAL_GAMMA > 0 or data.TEMPORAL_DENOISE > 1 or data.SPATIAL_DENOISE > 1 or data.STANDARDISE)
+    if treated:
+        return _treatment(cfg)
     low, high = data.GAMMA_ADAPTIVE_RANGE
     return GammaCorrection(data.GAMMA_MODE, data.GAMMA, data.GAMMA_TARGET_MEAN, (low, high))
+
+
+def _treatment(cfg: CfgNode) -> DarkFrameTreatment:
+    data = cfg.DATA
+    low, high = data.GAMMA_ADAPTIVE_RANGE
+    mean, std = data.STANDARDISE_TARGET
+    return DarkFrameTreatment(
+        data.GAMMA_MODE if data.GAMMA_MODE != "off" else "fixed", data.GAMMA, data.GAMMA_TARGET_MEAN, (low, high),
+        dual_mild=data.DUAL_GAMMA, dual_weight=data.DUAL_GAMMA_WEIGHT, temporal_k=data.TEMPORAL_DENOISE,
+        spatial_k=data.SPATIAL_DENOISE, spatial_kind=data.SPATIAL_DENOISE_KIND,
+        standardise=(float(mean), float(std)) if data.STANDARDISE else None)
 
 
 def _split_file(cfg: CfgNode, key: str) -> Path:
