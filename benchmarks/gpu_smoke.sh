@@ -58,7 +58,7 @@ EOF
 } >"$SUMMARY" 2>&1
 
 # The smoke preset with AMP switched on (TRAIN.MIXED_PRECISION True on every run): a preset file in $OUT.
-PRESET="$OUT/smoke_amp.yaml"
+PRESET="$WORK.smoke_amp.yaml"
 "$PY" - "$PRESET" <<'EOF'
 import sys, yaml
 data = yaml.safe_load(open("configs/pipeline/smoke.yaml"))
@@ -103,8 +103,8 @@ for marker in sorted((Path(sys.argv[1]) / ".markers").glob("*.json")):
     record = json.loads(marker.read_text())
     print(f"{record['step']}\t{record['seconds']}")
 EOF
-mkdir -p "$OUT/logs"
-cp "$WORK"/logs/*.log "$OUT/logs/" 2>/dev/null
+# The device tool returns at most 8 files: the step logs travel as one archive.
+tar -czf "$OUT/step_logs.tar.gz" -C "$WORK" logs 2>/dev/null
 [ -f "$WORK/report/report.md" ] && cp "$WORK/report/report.md" "$OUT/report.md"
 if [ "$rc" -ne 0 ]; then
     { echo; echo "last 40 lines of pipeline.log:"; echo '```'; tail -40 "$OUT/pipeline.log"; echo '```'; } >>"$SUMMARY"

@@ -46,7 +46,9 @@ class Plan:
         self.env = (("DARKVID_PRESET", preset.darkvid_preset),) if preset.darkvid_preset else ()
         # run.sh starts `python` from PATH unless told otherwise: use this interpreter (the venv's).
         launcher = os.environ.get("DARKVID_LAUNCHER") or sys.executable
-        self.env += (("PYTHONPATH", str(REPO)), ("DARKVID_LAUNCHER", launcher))
+        # The repository first, then the caller's own path (packages installed with --target, say).
+        python_path = os.pathsep.join(filter(None, (str(REPO), os.environ.get("PYTHONPATH"))))
+        self.env += (("PYTHONPATH", python_path), ("DARKVID_LAUNCHER", launcher))
         self.last = preset.stages
 
     def pred(self, stage: Optional[int], model: str, view: View) -> str:
