@@ -38,7 +38,10 @@ def _score(work: Path, file: str, labels: str) -> Optional[dict[str, Any]]:
 
 
 def _scored(work: Path, file: str, labels: str, prefix: str = "test") -> dict[str, Any]:
-    """`{prefix}_top1`, `{prefix}_videos` and `{prefix}_top1_interval95` (95% Wilson) of WORK/file; None where unscored."""
+    """`{prefix}_top1`, `{prefix}_videos` and `{prefix}_top1_interval95` (95% Wilson) of WORK/file.
+
+    Each is None where unscored.
+    """
     scores = _score(work, file, labels)
     top1 = None if scores is None else round(float(scores["top1"]), 2)
     videos = None if scores is None else scores["videos"]
@@ -148,6 +151,37 @@ def ablation_table(work: Path, rows: list[ablation.Row]) -> list[dict[str, Any]]
              "vs_previous": vs} for r, vs in zip(rows, paired)]
 
 
+def _last_train_record(work: Path, exp: str) -> dict[str, Any]:
+    """The last `"kind": "train"` record of WORK/exp/stats.jsonl, {} when there is none."""
+    path = work / exp / "stats.jsonl"
+    if not path.exists():
+        return {}
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return next((r for r in reversed(records) if r.get("kind") == "train"), {})
+
+
+def data_problems(plan: Plan) -> dict[str, Any]:
+    """Videos the runs could not use: bad training videos replaced under DATA.MAX_BAD_VIDEOS (per run,
+    from stats.jsonl), pool videos left out of pseudo labels and test videos the vote had no clips for."""
+    work, bad = plan.work, {}
+    for stage in [*range(plan.last + 1), None]:
+        for model in [EXPERT] if stage is None else MODELS:
+            record = _last_train_record(work, model_exp(stage, model))
+            if record.get("bad_videos"):
+                bad[model_exp(stage, model)] = {"count": record["bad_videos"],
+                                                "videos": record.get("bad_video_paths", [])}
+    pseudo = {}
+    for stage in range(1, plan.last + 1):
+        path = (work / pseudo_csv(stage)).with_suffix(".json")
+        if path.exists():
+            pseudo[f"stage{stage}"] = json.loads(path.read_text()).get("invalid", 0)
+    vote = next((json.loads(p.read_text()) for p in (work / "ensemble/searched/submission.json",
+                                                     work / "ensemble/fixed/submission.json") if p.exists()), {})
+    return {"bad_training_videos": bad, "bad_training_total": sum(v["count"] for v in bad.values()),
+            "pseudo_invalid": pseudo, "vote_invalid": vote.get("invalid"),
+            "vote_invalid_videos": vote.get("invalid_videos", [])}
+
+
 def build_summary(plan: Plan, step_names: list[str]) -> dict[str, Any]:
     """Everything the report shows, as plain data (accuracies and rates in percent)."""
     work = plan.work
@@ -163,6 +197,7 @@ def build_summary(plan: Plan, step_names: list[str]) -> dict[str, Any]:
                        **_scored(work, "ensemble/fixed/submission.csv", "test_labels.csv", "fixed_vote_test")},
         "ablation": rows,
         "normal_only_drop": None if normal is None or adapted is None else round(adapted - normal, 2),
+        "data_problems": data_problems(plan),
         "seconds": seconds,
         "total_seconds": round(sum(v for v in seconds.values() if v is not None), 1),
     }

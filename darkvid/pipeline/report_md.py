@@ -63,7 +63,8 @@ def _pseudo(summary: dict, names: Sequence[str]) -> list[str]:
                       "hidden precision"), rows), "",
              "Per class (coverage / precision, %):", ""]
     header = ("stage", *names)
-    per_class = [(s, *(f"{_num(c, 0)} / {_num(q, 0)}" for c, q in zip(p["coverage_per_class"], p["precision_per_class"])))
+    per_class = [(s, *(f"{_num(c, 0)} / {_num(q, 0)}"
+                       for c, q in zip(p["coverage_per_class"], p["precision_per_class"])))
                  for s, p in pseudo.items()]
     return lines + _table(header, per_class) + ["", "![pseudo labels per stage](pseudo.png)", ""]
 
@@ -77,7 +78,30 @@ def _ablation(summary: dict) -> list[str]:
             "video id): videos this row gets right and the one above gets wrong (+) and the reverse (-), "
             "the two-sided exact McNemar p-value and whether it is below the level named.", "",
             *_table(("setting", "test top-1 (%)", "vs row above", "predictions"), rows), "",
-            f"BN adaptation with gamma against normal-light training alone: {_num(summary['normal_only_drop'])} points.", ""]
+            "BN adaptation with gamma against normal-light training alone: "
+            f"{_num(summary['normal_only_drop'])} points.", ""]
+
+
+def _data_problems(summary: dict) -> list[str]:
+    """Bad training videos replaced, pool videos left out of pseudo labels, test videos without clips."""
+    found = summary.get("data_problems")
+    if not found:
+        return []
+    lines = ["## Videos that could not be used", "",
+             f"Bad training videos replaced under `DATA.MAX_BAD_VIDEOS`: {found['bad_training_total']} "
+             "(a run stops at its first one unless that key allows more)."]
+    rows = [(exp, v["count"], ", ".join(f"`{name}`" for name in v["videos"][:5])) for exp, v in
+            found["bad_training_videos"].items()]
+    if rows:
+        lines += ["", *_table(("run", "videos", "first named"), rows)]
+    pseudo = ", ".join(f"{stage}: {n}" for stage, n in found["pseudo_invalid"].items()) or "—"
+    invalid = found["vote_invalid"]
+    first = ", ".join(f"`{v}`" for v in found["vote_invalid_videos"][:5])
+    lines += ["", "Pool videos left out of the pseudo labels because a model could not decode all their clips: "
+              f"{pseudo}.",
+              f"Test videos the vote had no complete clips for (`TEST.SKIP_BAD_VIDEOS`): {_num(invalid, 0)}"
+              + (f" (first: {first})" if first else "") + ".", ""]
+    return lines
 
 
 def _times(summary: dict) -> list[str]:
@@ -93,8 +117,10 @@ def render_markdown(summary: dict, class_names: Sequence[str]) -> str:
              f"{summary['stages']} pseudo-label stage(s). Machine-readable: `summary.json`.", "",
              "## Submission", "",
              f"`submission.csv`: dark test top-1 **{_num(sub['test_top1'])}%**{_interval(sub)} "
-             f"(the seed's fixed vote weights: {_num(sub['fixed_vote_test_top1'])}%{_interval(sub, 'fixed_vote_test')}).", "",
+             f"(the seed's fixed vote weights: {_num(sub['fixed_vote_test_top1'])}%"
+             f"{_interval(sub, 'fixed_vote_test')}).", "",
              "![confusion matrix of the submission](confusion.png)", "",
              "![a test video: normal light, dark, gamma-corrected](frames.png)", ""]
-    lines += _models(summary) + _pseudo(summary, class_names) + _ablation(summary) + _times(summary)
+    lines += _models(summary) + _pseudo(summary, class_names) + _ablation(summary)
+    lines += _data_problems(summary) + _times(summary)
     return "\n".join(lines)

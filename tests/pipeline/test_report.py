@@ -67,3 +67,32 @@ def test_pseudo_labels_are_also_scored_on_the_hidden_label_videos(tmp_path):
     pseudo.write_text(f"0.mp4,5{probs}\n2.mp4,7{probs}\nDrink/Drink_1_1.mp4,0{probs}\n")
     assert _hidden_quality(tmp_path, pseudo) == (50.0, 50.0)
     assert _hidden_quality(tmp_path, tmp_path / "missing.csv") == (None, None)
+
+
+def test_videos_that_could_not_be_used_reach_the_summary_and_the_report(tmp_path):
+    import json
+
+    from darkvid.pipeline.presets import load_preset
+    from darkvid.pipeline.report import data_problems
+    from darkvid.pipeline.steps import Plan
+
+    plan = Plan(load_preset("micro"), tmp_path)
+    run = tmp_path / "exp_pseudo_stage1" / "sf32_k700"
+    run.mkdir(parents=True)
+    records = [{"kind": "start"}, {"kind": "train", "epoch": 1, "bad_videos": 1, "bad_video_paths": ["a.mp4"]},
+               {"kind": "eval", "epoch": 1}, {"kind": "train", "epoch": 2, "bad_videos": 2,
+                                              "bad_video_paths": ["a.mp4", "b.mp4"]}]
+    (run / "stats.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    (tmp_path / "pseudo").mkdir()
+    (tmp_path / "pseudo" / "stage1.json").write_text(json.dumps({"invalid": 3}))
+    (tmp_path / "ensemble" / "searched").mkdir(parents=True)
+    (tmp_path / "ensemble" / "searched" / "submission.json").write_text(
+        json.dumps({"invalid": 1, "invalid_videos": ["7.mp4"]}))
+    found = data_problems(plan)
+    assert found["bad_training_videos"] == {"exp_pseudo_stage1/sf32_k700": {"count": 2, "videos": ["a.mp4", "b.mp4"]}}
+    assert found["bad_training_total"] == 2
+    assert found["pseudo_invalid"] == {"stage1": 3} and found["vote_invalid"] == 1
+    text = render_markdown(dict(summary(), data_problems=found), NAMES)
+    assert "| exp_pseudo_stage1/sf32_k700 | 2 | `a.mp4`, `b.mp4` |" in text
+    assert "pseudo labels because a model could not decode all their clips: stage1: 3." in text
+    assert "no complete clips for (`TEST.SKIP_BAD_VIDEOS`): 1 (first: `7.mp4`)." in text
