@@ -26,13 +26,13 @@ import torch
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO))  # runs from a checkout without an install, so darkvid imports come after this
 
-from darkvid.config import load_config
-from darkvid.datasets import build_loader
-from darkvid.engine.predict import predict
-from darkvid.inference import Predictor
-from darkvid.models import build_model
+from darkvid.config import load_config  # noqa: E402
+from darkvid.datasets import build_loader  # noqa: E402
+from darkvid.engine.predict import predict  # noqa: E402
+from darkvid.inference import Predictor  # noqa: E402
+from darkvid.models import build_model  # noqa: E402
 
 PRESETS = {"ssv2": "uniformer_ssv2", "k600": "uniformer", "mvit": "mvit", "sf": "sf", "dense": "uniformer_dense"}
 

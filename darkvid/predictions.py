@@ -193,7 +193,8 @@ def read_predictions(path: str | Path, *, split: SplitList | None = None,
 
 def _ids_by_row_order(path: Path, labels: np.ndarray, split: SplitList | None) -> tuple[str, ...]:
     if split is None:
-        raise PredictionError(f"{path}: an older prediction file without video ids; give the split CSV it was made from")
+        raise PredictionError(f"{path}: an older prediction file without video ids; "
+                              "give the split CSV it was made from")
     if len(labels) != len(split.paths):
         raise PredictionError(f"{path} has {len(labels)} videos but {split.path} has {len(split.paths)} rows")
     differ = np.flatnonzero((labels >= 0) & (split.labels >= 0) & (labels != split.labels))

@@ -29,7 +29,8 @@ def _launcher_argv(script: Path, cwd: Path, **env: str) -> list[str]:
 
 def test_the_design_card_layout_is_complete():
     names = {str(p.relative_to(REPO)) for p in EXP_DIRS}
-    expected = {f"{stage}/{m}" for stage in ["exp_adapt_bn"] + [f"exp_pseudo_stage{i}" for i in range(1, 5)] for m in MODELS}
+    stages = ["exp_adapt_bn"] + [f"exp_pseudo_stage{i}" for i in range(1, 5)]
+    expected = {f"{stage}/{m}" for stage in stages for m in MODELS}
     assert names == expected | {"exp_experts/uniformer_b32_ssv2"}
     for exp_dir in EXP_DIRS:
         for script in ("run.sh", "test.sh"):
@@ -102,5 +103,6 @@ def test_tiny_runs_start_from_shipped_weights_that_fit_and_stages_still_chain(mo
     assert load_config(stage1 / "config.yaml", base=_cpu_preset(stage1)).TRAIN.CHECKPOINT_FILE_PATH == \
         f"exp_adapt_bn/{model}/best.pyth"
     if model == "uniformer_b32_ssv2":  # the two UniFormers come from two pre-training runs
-        other = load_config(REPO / "exp_adapt_bn/uniformer_b32_k600/config.yaml", base=_cpu_preset(REPO / "exp_adapt_bn/uniformer_b32_k600"))
+        k600 = REPO / "exp_adapt_bn/uniformer_b32_k600"
+        other = load_config(k600 / "config.yaml", base=_cpu_preset(k600))
         assert other.TRAIN.CHECKPOINT_FILE_PATH != adapt.TRAIN.CHECKPOINT_FILE_PATH and other.RNG_SEED != adapt.RNG_SEED

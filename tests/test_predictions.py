@@ -8,8 +8,17 @@ import numpy as np
 import pytest
 
 from darkvid.datasets.records import SplitList
-from darkvid.predictions import (LegacyPredictionWarning, PredictionError, PredictionMeta, PredictionTable,
-                                 class_names, join, prediction_file_name, read_predictions, write_predictions)
+from darkvid.predictions import (
+    LegacyPredictionWarning,
+    PredictionError,
+    PredictionMeta,
+    PredictionTable,
+    class_names,
+    join,
+    prediction_file_name,
+    read_predictions,
+    write_predictions,
+)
 from tests.conftest import REPO_ROOT
 
 
@@ -76,7 +85,8 @@ def test_nan_class_count_and_keys(tmp_path):
     with pytest.raises(PredictionError, match="unknown \\['x'\\]"):
         read_predictions(write("extra.pkl", video_preds=np.zeros((1, 11)), video_labels=np.zeros(1, int), x=1))
     with pytest.raises(PredictionError, match="dup.pkl: video 'a' appears twice"):
-        read_predictions(write("dup.pkl", video_preds=np.zeros((2, 11)), video_labels=np.zeros(2, int), video_ids=["a", "a"]))
+        read_predictions(write("dup.pkl", video_preds=np.zeros((2, 11)), video_labels=np.zeros(2, int),
+                               video_ids=["a", "a"]))
 
 
 def test_join_aligns_shuffled_tables_and_refuses_other_videos():

@@ -40,7 +40,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--download", type=Path, required=True, help="the organisers' archives, unpacked")
     parser.add_argument("--output", type=Path, required=True, help="the data root to build (DATA.PATH_PREFIX)")
     parser.add_argument("--arid", type=Path, help="ARID v1.5 (a folder holding clips_v1.5); default: --download")
-    parser.add_argument("--seed-lists", type=Path, help="the seed's data/ lists: dry-run labels, ARID order, comparison")
+    parser.add_argument("--seed-lists", type=Path,
+                        help="the seed's data/ lists: dry-run labels, ARID order, comparison")
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="file names and counts (configs/data/*.yaml)")
     parser.add_argument("--expect", action="append", default=[], metavar="CSV=ROWS", help="override a row count")
     parser.add_argument("--force", action="store_true", help="replace CSVs and links that differ")

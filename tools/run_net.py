@@ -1,4 +1,4 @@
-"""Train and/or test a darkvid model: `python tools/run_net.py --cfg FILE [--base FILE] [--init_method URL] [KEY VALUE ...]`.
+"""Train and/or test a model: `python tools/run_net.py --cfg FILE [--base FILE] [--init_method URL] [KEY VALUE ...]`.
 
 TRAIN.ENABLE trains (resuming where a previous run stopped), then TEST.ENABLE writes the
 prediction files. Multi-process runs: under `torchrun --nproc_per_node N`, or with NUM_GPUS > 1
@@ -65,7 +65,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     launched = "WORLD_SIZE" in os.environ
     spawn = not launched and du.use_cuda(cfg) and cfg.NUM_GPUS * cfg.NUM_SHARDS > 1
     if not spawn:
-        run(cfg, args.init_method if launched else None, rank=None if launched else 0, world_size=None if launched else 1)
+        run(cfg, args.init_method if launched else None, rank=None if launched else 0,
+            world_size=None if launched else 1)
         return
     if cfg.NUM_GPUS > torch.cuda.device_count():
         raise SystemExit(f"NUM_GPUS is {cfg.NUM_GPUS} but this machine has {torch.cuda.device_count()} GPUs")

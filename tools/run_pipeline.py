@@ -35,13 +35,15 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
                         help="a dataset root, read only (linked entry by entry into WORK/data); default: generate one")
     parser.add_argument("--preset", default="demo", help=f"one of {', '.join(available_presets())}, or a YAML path")
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--from", dest="start", metavar="STEP", help="rerun STEP (or group, e.g. stage2) and all after it")
+    group.add_argument("--from", dest="start", metavar="STEP",
+                       help="rerun STEP (or group, e.g. stage2) and all after it")
     group.add_argument("--only", metavar="STEP", help="rerun only STEP (or group); its inputs must exist")
     parser.add_argument("--data-seed", type=int, help="seed of the synthetic dataset (default: the generator's, 0)")
     parser.add_argument("--exposure", type=float, nargs=2, metavar=("LO", "HI"),
                         help="dark exposure range of the synthetic dataset (default: the generator preset's)")
     parser.add_argument("--noise", type=float,
-                        help="read-noise std of the synthetic dark camera, 8-bit units of linear light (default: the preset's)")
+                        help="read-noise std of the synthetic dark camera, 8-bit units of linear light "
+                             "(default: the preset's)")
     parser.add_argument("--jobs", type=int, help="independent steps run at once (default: the preset's)")
     parser.add_argument("--executor", choices=EXECUTORS, default="local",
                         help="local: subprocesses, each training on its own GPUs; slurm: one submitit job per step")

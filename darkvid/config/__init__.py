@@ -9,4 +9,5 @@ from .loader import (
     validate_config,
 )
 
-__all__ = ["ConfigError", "config_files", "get_cfg", "load_config", "merge_overrides", "merge_yaml_file", "validate_config"]
+__all__ = ["ConfigError", "config_files", "get_cfg", "load_config", "merge_overrides", "merge_yaml_file",
+           "validate_config"]

@@ -76,7 +76,7 @@ _C.DATA.NOISE_AUG_STD = 0.0  # read noise added to NOISE_AUG_SPLITS clips, 8-bit
 _C.DATA.NOISE_AUG_SPLITS = ["train_label"]  # splits whose clips get the noise augmentation (normal-light training)
 _C.DATA.CACHE_DIR = ""  # decoded-frame cache folder (uint8, memory-mapped); empty disables it
 _C.DATA.CACHE_SHORT_SIDE = 0  # short side of cached frames; 0 keeps the decoded size
-_C.DATA.PREFLIGHT_DECODE = 2  # videos per split decoded before a run starts (all are checked to exist); 0 skips decoding
+_C.DATA.PREFLIGHT_DECODE = 2  # videos per split decoded before a run (all are checked to exist); 0 skips decoding
 _C.DATA.CLASS_NAMES = [
     "Drink", "Jump", "Pick", "Pour", "Push", "Run", "Sit", "Stand", "Turn", "Walk", "Wave",
 ]  # class names in label order, for logs and reports
@@ -255,7 +255,7 @@ _C.TEST.NUM_SPATIAL_CROPS = 1  # spatial crops per view: 1 (centre) or 3
 _C.TEST.TEST_BEST = True  # test best.pyth rather than the latest checkpoint
 _C.TEST.SAVE_RESULTS_PATH = ""  # prediction file name; empty uses the seed's SPLITxFRAMESxCROPxVIEWSxCROPS.pkl
 _C.TEST.SKIP_BAD_VIDEOS = False  # mark undecodable test videos invalid instead of failing
-_C.TEST.EXTRA_VIEWS = []  # more predictions by the same process, each "SPLIT:VIEWS:CROPS" (e.g. "test:3:3"), one PKL each
+_C.TEST.EXTRA_VIEWS = []  # more predictions by the same process, each "SPLIT:VIEWS:CROPS" ("test:3:3"), one PKL each
 _C.TEST.ADAPT_BN = False  # re-estimate BN statistics on BN.ADAPT_SPLIT clips before predicting
 
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from fvcore.common.config import CfgNode
 
 from .defaults import get_defaults
 
-
 BASE_KEY = "_BASE_"
 
 
@@ -116,7 +115,7 @@ def merge_overrides(cfg: CfgNode, opts: Sequence[str]) -> None:
     for key, raw in zip(opts[0::2], opts[1::2]):
         node = cfg
         parts = key.split(".")
-        for i, part in enumerate(parts[:-1]):
+        for part in parts[:-1]:
             child = node.get(part)
             if not isinstance(child, CfgNode):
                 raise ConfigError(f"unknown config key {key!r} (command-line override)")

@@ -61,8 +61,9 @@ class VideoDataset(Dataset):
     Training mode gives one randomly sampled and augmented clip per video (`num_samples` augmented
     copies of it stacked on a leading axis when above 1). A bad (missing or undecodable) training
     video raises `BadVideosError` naming it, unless `max_bad` allows more distinct bad videos: then
-    it is replaced by a random other one and named in the item's `bad_videos`. Test mode gives `views * crops` clips per video: item i is video i // (views * crops),
-    view (i % (views * crops)) // crops, crop i % crops.
+    it is replaced by a random other one and named in the item's `bad_videos`. Test mode gives
+    `views * crops` clips per video: item i is video i // (views * crops), view
+    (i % (views * crops)) // crops, crop i % crops.
 
     Args:
         records: the split's videos.

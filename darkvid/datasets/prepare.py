@@ -75,12 +75,14 @@ class PrepareReport:
         if self.written is not None:
             w = self.written
             lines.append(f"links: {w.made} made, {w.kept} already in place")
-            lines.append(f"CSVs written: {', '.join(w.csv_written) or 'none'}; unchanged: {', '.join(w.csv_kept) or 'none'}")
+            lines.append(f"CSVs written: {', '.join(w.csv_written) or 'none'}; "
+                         f"unchanged: {', '.join(w.csv_kept) or 'none'}")
         if self.problems:
             lines.append(f"{len(self.problems)} problems (nothing was written):")
             lines += [f"  - {p}" for p in self.problems]
         else:
-            lines.append("OK: the download matches the lists" + (" (dry run: nothing written)" if self.written is None else ""))
+            dry_note = " (dry run: nothing written)" if self.written is None else ""
+            lines.append("OK: the download matches the lists" + dry_note)
         return "\n".join(lines)
 
 

@@ -93,7 +93,8 @@ def pseudo_loss(
         per_clip = hard_pseudo_loss(logits, labels)
     elif kind == "soft":
         if probs is None:
-            raise ValueError("MODEL.PSEUDO_LOSS_FUNC 'soft' needs the pseudo CSV's class probabilities in meta['probs']")
+            raise ValueError("MODEL.PSEUDO_LOSS_FUNC 'soft' needs the pseudo CSV's class probabilities "
+                             "in meta['probs']")
         per_clip = soft_pseudo_loss(logits, probs, temperature)
     else:
         raise ValueError(f"unknown MODEL.PSEUDO_LOSS_FUNC {kind!r}; expected hard or soft")

@@ -10,6 +10,8 @@ from torch import nn
 from .amp import Amp
 from .distributed import all_gather_cat
 
+_CPU = torch.device("cpu")  # predict()'s default device
+
 
 @dataclass
 class Predictions:
@@ -44,7 +46,7 @@ def predict(
     num_videos: int,
     clips_per_video: int,
     method: str = "sum",
-    device: torch.device = torch.device("cpu"),
+    device: torch.device = _CPU,
     amp: Optional[Amp] = None,
 ) -> Predictions:
     """Predict every clip of a test-mode loader and aggregate clips per video.

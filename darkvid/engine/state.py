@@ -83,7 +83,8 @@ def _load_optimizer(raw: dict, optimizer: torch.optim.Optimizer, amp: Amp, path:
 def _restore_rng(raw: dict, path: Path) -> None:
     states = raw.get("rng_states")
     if not states or len(states) != get_world_size():
-        logger.warning("%s holds no generator states for %d processes; continuing with fresh ones", path, get_world_size())
+        logger.warning("%s holds no generator states for %d processes; continuing with fresh ones",
+                       path, get_world_size())
         return
     restore_rng_state(states[get_rank()])
 

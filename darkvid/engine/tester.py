@@ -124,5 +124,6 @@ def prediction_meta(cfg: CfgNode) -> PredictionMeta:
 
 def write_predictions(path: Path, preds: Predictions, ids: Sequence[str], meta: PredictionMeta) -> Path:
     """Turn `predict()`'s result into a table keyed by the split's video ids and write it (.pkl and .npz)."""
-    table = PredictionTable(tuple(ids), preds.logits.numpy(), preds.labels.numpy(), preds.valid.numpy(), meta, str(path))
+    table = PredictionTable(tuple(ids), preds.logits.numpy(), preds.labels.numpy(), preds.valid.numpy(), meta,
+                            str(path))
     return write_table(path, table)

@@ -14,7 +14,6 @@ from .logging import ProgressMeter
 from .losses import LossFn, pseudo_loss
 from .optim import set_lr
 
-
 if TYPE_CHECKING:  # darkvid.datasets (and its decoders) load only when data is built
     from darkvid.datasets.loader import Batch
 

@@ -50,9 +50,11 @@ def model_probs(config: PseudoConfig, files: Mapping[str, Any]) -> dict[str, np.
     return {name: softmax(files[name].logits, config.temperatures[name]) for name in files}
 
 
-def _choose(config: PseudoConfig, val: tuple[dict[str, np.ndarray], np.ndarray] | None) -> tuple[WeightSpec, np.ndarray, dict]:
+def _choose(config: PseudoConfig,
+            val: tuple[dict[str, np.ndarray], np.ndarray] | None) -> tuple[WeightSpec, np.ndarray, dict]:
     if config.auto is None:
-        return config.weights, fixed_thresholds(config.thresholds, config.num_classes, f"{config.source}: thresholds"), {}
+        thresholds = fixed_thresholds(config.thresholds, config.num_classes, f"{config.source}: thresholds")
+        return config.weights, thresholds, {}
     probs, labels = val
     auto = config.auto
     spec, info = config.weights, {}

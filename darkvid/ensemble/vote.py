@@ -43,9 +43,11 @@ def parse_rules(data: Any, where: str) -> tuple[DecisionRule, ...]:
         raise EnsembleConfigError(f"{where}: expected a list of rules")
     rules = []
     for i, item in enumerate(data):
-        check_keys(item, ("pred", "guard_class", "guard_max", "then"), f"{where}[{i}]", required=("pred", "guard_max", "then"))
+        check_keys(item, ("pred", "guard_class", "guard_max", "then"), f"{where}[{i}]",
+                   required=("pred", "guard_max", "then"))
         then = tuple((int(cls), float(low)) for cls, low in item["then"])
-        rules.append(DecisionRule(int(item["pred"]), int(item.get("guard_class", item["pred"])), float(item["guard_max"]), then))
+        rules.append(DecisionRule(int(item["pred"]), int(item.get("guard_class", item["pred"])),
+                                  float(item["guard_max"]), then))
     return tuple(rules)
 
 
@@ -89,7 +91,8 @@ def submission_rows(paths: Sequence[str], preds: np.ndarray, probability: np.nda
     return [[i, path, int(pred), f"{float(p):.6f}"] for i, (path, pred, p) in enumerate(zip(paths, preds, probability))]
 
 
-def vote_probability(mode_preds: Sequence[np.ndarray], mode_probs: Sequence[np.ndarray], voted: np.ndarray) -> np.ndarray:
+def vote_probability(mode_preds: Sequence[np.ndarray], mode_probs: Sequence[np.ndarray],
+                     voted: np.ndarray) -> np.ndarray:
     """Probability column of the vote: that of the first mode (in order) that predicted the voted class."""
     out = np.zeros(voted.size)
     for pred, prob in zip(reversed(mode_preds), reversed(mode_probs)):

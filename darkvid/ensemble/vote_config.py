@@ -60,7 +60,8 @@ class VoteConfig:
 
 
 def _modes(data: dict, names: list[str], where: str) -> tuple[Mode, ...]:
-    rule_sets = {name: parse_rules(rules, f"{where}: rule_sets.{name}") for name, rules in (data.get("rule_sets") or {}).items()}
+    rule_sets = {name: parse_rules(rules, f"{where}: rule_sets.{name}")
+                 for name, rules in (data.get("rule_sets") or {}).items()}
     modes = []
     for i, item in enumerate(data["modes"]):
         check_keys(item, ("name", "weights", "rules"), f"{where}: modes[{i}]", required=("name", "weights"))
@@ -129,9 +130,11 @@ def run_vote(config: VoteConfig) -> dict[str, Any]:
     outputs = {}
     for name, (preds, mixed) in results.items():
         outputs[name] = write_csv(config.out_dir / f"arid_pred_{name}.csv",
-                                  submission_rows(rows.paths, preds, chosen_probability(mixed, preds)), SUBMISSION_HEADER)
+                                  submission_rows(rows.paths, preds, chosen_probability(mixed, preds)),
+                                  SUBMISSION_HEADER)
     outputs["vote"] = write_csv(config.out, submission_rows(rows.paths, voted, probability), SUBMISSION_HEADER)
-    outputs["official_csv"], outputs["official_zip"] = write_official(config.official_csv, config.official_zip, official)
+    official_files = write_official(config.official_csv, config.official_zip, official)
+    outputs["official_csv"], outputs["official_zip"] = official_files
     valid = all_valid(files)
     outputs["summary"] = write_json(config.summary, {
         "config": str(config.source), "test_csv": str(config.test_csv), "videos": len(rows.paths),

@@ -81,8 +81,9 @@ def predict_main(argv: list[str] | None = None) -> int:
             progress.close()
     writer.close()
     seconds = time.perf_counter() - start
+    target = f" -> {args.out}" if args.out else ""
     print(f"{writer.count} videos, {writer.count - failed} predicted, {failed} failed in {seconds:.1f} s "
-          f"({writer.count / max(seconds, 1e-9):.2f} videos/s)" + (f" -> {args.out}" if args.out else ""), file=sys.stderr)
+          f"({writer.count / max(seconds, 1e-9):.2f} videos/s){target}", file=sys.stderr)
     return EXIT_FAILED_ROWS if failed else 0
 
 

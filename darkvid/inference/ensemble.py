@@ -105,7 +105,8 @@ def clip_plan(member: Member, gamma: str | None = None) -> ClipPlan:
     cfg.defrost()
     cfg.TEST.NUM_ENSEMBLE_VIEWS, cfg.TEST.NUM_SPATIAL_CROPS = member.views, member.crops
     if member.crops not in (1, 3) or member.views < 1:
-        raise InferenceSetupError(f"{member.name}: views must be >= 1 and crops 1 or 3; got {member.views}x{member.crops}")
+        raise InferenceSetupError(f"{member.name}: views must be >= 1 and crops 1 or 3; "
+                                  f"got {member.views}x{member.crops}")
     return ClipPlan(build_sampler(cfg, False), build_transform(cfg, False), _gamma(cfg, gamma), member.crops)
 
 

@@ -77,7 +77,8 @@ class StreamPredictor:
             self._flush(queue, model, pending)
         next_index = yield from self._ready(pending, next_index)
         if pending:
-            raise RuntimeError(f"videos {sorted(pending)[:10]} never came out of the loader (expected {next_index} next)")
+            raise RuntimeError(f"videos {sorted(pending)[:10]} never came out of the loader "
+                               f"(expected {next_index} next)")
 
     def _flush(self, queue: _Queue, model: nn.Module, pending: dict[int, _Pending]) -> None:
         if not queue.entries:

@@ -51,7 +51,8 @@ class Scorer:
         if self.topk < 1:
             raise ValueError(f"--topk must be at least 1; got {topk}")
         if vote is not None and set(vote.predictions) != set(self.names):
-            raise ValueError(f"{vote.source}: members {sorted(self.names)} differ from its predictions {sorted(vote.predictions)}")
+            raise ValueError(f"{vote.source}: members {sorted(self.names)} differ from its predictions "
+                             f"{sorted(vote.predictions)}")
 
     def __call__(self, logits: Sequence[np.ndarray]) -> Answer:
         """The answer for one video's member logits (each [C])."""

@@ -24,9 +24,9 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from .init import init_transformer_weights
+from .inputs import ModelInput, as_clip
 from .mvit_attention import MultiScaleBlock, Thw
 from .mvit_config import BlockSpec, MViTConfig, block_layout, mvit_config_from_cfg
-from .inputs import ModelInput, as_clip
 from .registry import register_model
 
 __all__ = ["MViT", "MViTConfig", "BlockSpec", "block_layout", "build_mvit", "mvit_config_from_cfg"]
@@ -66,7 +66,8 @@ class MViT(nn.Module):
         self.config = config
         self.use_checkpoint = config.use_checkpoint
         dim = config.embed_dim
-        self.patch_embed = PatchEmbed(config.in_chans, dim, config.patch_kernel, config.patch_stride, config.patch_padding)
+        self.patch_embed = PatchEmbed(config.in_chans, dim, config.patch_kernel, config.patch_stride,
+                                      config.patch_padding)
         self.pos_grid = tuple(size // stride for size, stride in zip(config.input_thw, config.patch_stride))
         num_patches = self.pos_grid[0] * self.pos_grid[1] * self.pos_grid[2]
         if config.cls_embed_on:

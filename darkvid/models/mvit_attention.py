@@ -99,7 +99,8 @@ class MultiScaleAttention(nn.Module):
         self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
         self.proj = nn.Linear(dim, dim)
         self.proj_drop = nn.Dropout(drop_rate) if drop_rate > 0.0 else nn.Identity()
-        for name, kernel, stride in (("q", kernel_q, stride_q), ("k", kernel_kv, stride_kv), ("v", kernel_kv, stride_kv)):
+        pools = (("q", kernel_q, stride_q), ("k", kernel_kv, stride_kv), ("v", kernel_kv, stride_kv))
+        for name, kernel, stride in pools:
             use = _needs_pool(kernel, stride)
             pool = _make_pool(mode, head_dim, kernel, stride) if use else None
             norm = nn.LayerNorm(head_dim) if use and mode == "conv" else None

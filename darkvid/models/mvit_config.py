@@ -166,7 +166,8 @@ def _check_patch_grid(config: MViTConfig) -> None:
             raise ConfigError(
                 f"config keys 'MVIT.PATCH_KERNEL' {list(config.patch_kernel)}, 'MVIT.PATCH_STRIDE' "
                 f"{list(config.patch_stride)}, 'MVIT.PATCH_PADDING' {list(config.patch_padding)} turn the input "
-                f"{list(config.input_thw)} (DATA.NUM_FRAMES, DATA.TRAIN_CROP_SIZE) into a grid other than input // stride"
+                f"{list(config.input_thw)} (DATA.NUM_FRAMES, DATA.TRAIN_CROP_SIZE) into a grid other than "
+                "input // stride"
             )
 
 

@@ -32,7 +32,8 @@ def build_model(cfg: CfgNode) -> nn.Module:
     """Build the network named by `cfg.MODEL.ARCH` (on the CPU, in training mode).
 
     Every network takes a clip `[B, C, T, H, W]` or PySlowFast's one-element pathway list of it
-    (converted in darkvid/models/inputs.py) and returns raw logits `[B, MODEL.NUM_CLASSES]` in training and in eval: no softmax inside any model.
+    (converted in darkvid/models/inputs.py) and returns raw logits `[B, MODEL.NUM_CLASSES]` in
+    training and in eval: no softmax inside any model.
     """
     arch = cfg.MODEL.ARCH
     if arch not in MODEL_REGISTRY:

@@ -68,8 +68,8 @@ def vote_config(file_of: FileOf, out: str, out_dir: str, search: bool) -> dict[s
     data.update(root=".", data_root="data", out=out, out_dir=out_dir)
     data["predictions"] = {name: file_of(model, View("test", v, c)) for name, model, v, c in vote_views()}
     if search:
-        data["search"] = {"predictions": {name: file_of(model, View("arid", v, c)) for name, model, v, c in vote_views()},
-                          "labels_csv": "arid.csv", "step": 0.1}
+        search_files = {name: file_of(model, View("arid", v, c)) for name, model, v, c in vote_views()}
+        data["search"] = {"predictions": search_files, "labels_csv": "arid.csv", "step": 0.1}
     return data
 
 

@@ -16,9 +16,10 @@ from .steps import Plan
 def report_step(plan: Plan, before: list[Step]) -> Step:
     """The report reads every earlier output, so it reruns whenever any of them changed."""
     inputs = tuple(dict.fromkeys(o for step in before for o in step.outputs if not o.endswith(".pyth")))
-    cmd = Command((sys.executable, "-m", "darkvid.pipeline.report", "--work-dir", ".", "--preset", str(plan.preset.source)),
-                  plan.env)
-    outputs = tuple(f"report/{name}" for name in ("report.md", "summary.json", "accuracy.png", "pseudo.png", "frames.png"))
+    cmd = Command((sys.executable, "-m", "darkvid.pipeline.report", "--work-dir", ".",
+                   "--preset", str(plan.preset.source)), plan.env)
+    names = ("report.md", "summary.json", "accuracy.png", "pseudo.png", "frames.png")
+    outputs = tuple(f"report/{name}" for name in names)
     return Step("report", (cmd,), outputs, inputs, deps=tuple(s.name for s in before), clean=outputs)
 
 

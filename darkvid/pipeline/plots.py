@@ -86,7 +86,7 @@ def _normal_twin(data: Path, index: int) -> Optional[np.ndarray]:
 
 
 def frames_strip(path: Path, data: Path, video: str, gamma: float, count: int = 6) -> Path:
-    """Rows of frames of one test video (relative to `data`): normal light (synthetic data only), dark, gamma-corrected."""
+    """Frame rows of one test video (relative to `data`): normal light (synthetic data only), dark, gamma-corrected."""
     from darkvid.datasets.decoding import make_reader, read_all_frames
     from darkvid.datasets.gamma import apply_gamma
 

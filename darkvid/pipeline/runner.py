@@ -85,7 +85,8 @@ class Runner:
     def log_path(self, name: str) -> Path:
         return self.work / "logs" / f"{name}.log"
 
-    def run(self, steps: list[Step], force: Iterable[str] = (), outside_ok: Callable[[str], bool] = lambda _: True) -> dict[str, float]:
+    def run(self, steps: list[Step], force: Iterable[str] = (),
+            outside_ok: Callable[[str], bool] = lambda _: True) -> dict[str, float]:
         """Run `steps` in order (independent ones in parallel); returns seconds per step run here.
 
         Args:
@@ -158,7 +159,8 @@ class Runner:
         missing = missing_outputs(step, self.work)
         if missing:
             shown = step.commands[-1].shell_text() if step.commands else "(none)"
-            raise StepFailed(step.name, shown, log, f"outputs missing or empty: {', '.join(missing)}. {step.note}".strip())
+            reason = f"outputs missing or empty: {', '.join(missing)}. {step.note}".strip()
+            raise StepFailed(step.name, shown, log, reason)
         elapsed = time.time() - start
         write_marker(step, self.work, elapsed)
         return elapsed

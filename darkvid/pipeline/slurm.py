@@ -91,7 +91,8 @@ def run_in_job(argv: Sequence[str], cwd: str, env: dict[str, str], spec: dict[st
         env["DARKVID_LAUNCHER"] = torchrun_launcher(spec["nodes"], spec["gpus"], master, job_id)
     out = log if rank == 0 else f"{log}.rank{rank}"
     with open(out, "a") as handle:
-        return subprocess.run(list(argv), check=False, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT).returncode
+        done = subprocess.run(list(argv), check=False, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT)
+        return done.returncode
 
 
 def _executor(spec: dict[str, Any]):

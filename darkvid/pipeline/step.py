@@ -97,7 +97,8 @@ def missing_outputs(step: Step, work: Path) -> list[str]:
 def is_complete(step: Step, work: Path) -> bool:
     """True when the marker matches the current fingerprint and every output exists."""
     marker = read_marker(work, step.name)
-    return marker is not None and marker.get("fingerprint") == fingerprint(step, work) and not missing_outputs(step, work)
+    return (marker is not None and marker.get("fingerprint") == fingerprint(step, work)
+            and not missing_outputs(step, work))
 
 
 def write_marker(step: Step, work: Path, seconds: float) -> None:

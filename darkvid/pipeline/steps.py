@@ -109,11 +109,13 @@ class Plan:
         arid = {m: self.pred(stage - 1, m, ARID) for m in MODELS}
         config = f"configs/pseudo_stage{stage}.yaml"
         write_yaml(self.work / config, pseudo_config(self.preset, stage, pool, arid),
-                   f"stage {stage} pseudo labels, written by tools/run_pipeline.py from {Path('gen_pseudo_tools/presets/stage1_auto.yaml')}")
+                   f"stage {stage} pseudo labels, written by tools/run_pipeline.py from "
+                   f"{Path('gen_pseudo_tools/presets/stage1_auto.yaml')}")
         out = pseudo_csv(stage).removesuffix(".csv")
         cmd = self.python("gen_pseudo_tools/generate_pseudo_label.py", "--config", config)
         return Step(f"pseudo{stage}", (cmd,), (f"{out}.csv", f"{out}.json"), (*pool.values(), *arid.values()),
-                    (config,), tuple(f"{stage_name(stage - 1)}.{m}" for m in MODELS), clean=(f"{out}.csv", f"{out}.json"),
+                    (config,), tuple(f"{stage_name(stage - 1)}.{m}" for m in MODELS),
+                    clean=(f"{out}.csv", f"{out}.json"),
                     note="No pool video passed the automatic thresholds: lower pseudo.target_precision in the preset.",
                     nonempty=(f"{out}.csv",))
 

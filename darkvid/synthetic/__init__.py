@@ -5,8 +5,8 @@ scenes (scene) and drawn (render); a camera model makes normal-light or dark foo
 stored as H.264 MP4 (writer) in the challenge's folders and CSVs (layout, builder).
 """
 from darkvid.synthetic.actions import CLASS_NAMES, ActionParams, action_motion, pose_sequence
-from darkvid.synthetic.darkness import CameraParams, capture, gamma_correct
 from darkvid.synthetic.builder import format_summary, generate
+from darkvid.synthetic.darkness import CameraParams, capture, gamma_correct
 from darkvid.synthetic.presets import PRESETS, SynthSettings, get_preset
 from darkvid.synthetic.writer import read_mp4, write_mp4
 

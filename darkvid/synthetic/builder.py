@@ -17,10 +17,16 @@ import cv2
 import numpy as np
 
 from darkvid.synthetic.actions import CLASS_NAMES, pose_sequence, sample_action_params
-from darkvid.synthetic.darkness import (capture, gamma_correct, sample_dark_camera, sample_normal_camera,
-                                        srgb_to_linear)
-from darkvid.synthetic.layout import (DARK_SPLITS, SPLIT_CODES, VideoJob, link_copies, plan_videos,
-                                      remove_outputs, write_csvs)
+from darkvid.synthetic.darkness import capture, gamma_correct, sample_dark_camera, sample_normal_camera, srgb_to_linear
+from darkvid.synthetic.layout import (
+    DARK_SPLITS,
+    SPLIT_CODES,
+    VideoJob,
+    link_copies,
+    plan_videos,
+    remove_outputs,
+    write_csvs,
+)
 from darkvid.synthetic.presets import SynthSettings
 from darkvid.synthetic.render import render_clip
 from darkvid.synthetic.scene import sample_scene

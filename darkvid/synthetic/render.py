@@ -55,9 +55,9 @@ class _Painter:
     def at(self, t: int, name: str) -> tuple[float, float]:
         return self.px[t, J[name]], self.py[t, J[name]]
 
-    def to_px(self, t: int, f: float, l: float, u: float) -> tuple[float, float]:
+    def to_px(self, t: int, f: float, left: float, u: float) -> tuple[float, float]:
         c, s = np.cos(self.psi[t]), np.sin(self.psi[t])
-        return (self.scene.origin_x + self.scene.scale * self.scene.mirror * (f * c - l * s),
+        return (self.scene.origin_x + self.scene.scale * self.scene.mirror * (f * c - left * s),
                 self.scene.ground_y - self.scene.scale * u)
 
     def frame(self, t: int) -> np.ndarray:

@@ -60,8 +60,8 @@ def project(pose: Pose, base_yaw: float, mirror: int) -> tuple[np.ndarray, np.nd
     """
     psi = base_yaw + pose.yaw * (np.pi - 2.0 * base_yaw)
     c, s = np.cos(psi)[:, None], np.sin(psi)[:, None]
-    f, l = pose.joints[..., 0], pose.joints[..., 1]
-    return mirror * (f * c - l * s), f * s + l * c
+    f, left = pose.joints[..., 0], pose.joints[..., 1]
+    return mirror * (f * c - left * s), f * s + left * c
 
 
 def _colour(rng: np.random.Generator, lo: int = 20, hi: int = 235) -> Colour:

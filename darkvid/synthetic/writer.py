@@ -8,7 +8,6 @@ import av
 import cv2
 import numpy as np
 
-
 # No macroblock-tree lookahead: on clips shorter than the lookahead it was the one part of x264
 # seen to give different bytes for the same input from run to run.
 X264_PARAMS = "mbtree=0:rc-lookahead=0"

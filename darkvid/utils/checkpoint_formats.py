@@ -15,7 +15,6 @@ from typing import Dict, List, Mapping, Optional, Sequence
 import torch
 from torch import nn
 
-
 WEIGHT_KEYS = ("model_state", "model", "state_dict")
 WRAPPER_PREFIXES = ("module.", "backbone.")
 # mmaction-style classifier names; they become the model's own classifier (SF: `projection`).

@@ -88,7 +88,8 @@ def test_a_bad_training_video_fails_by_default_naming_it(own_layout):
     (own_layout / "labeled_train/Train/t1.mp4").unlink()
     dataset = build_dataset(tiny_cfg(own_layout), "train_label")
     dataset[0]
-    with pytest.raises(BadVideosError, match=r"1 bad training video\(s\), DATA.MAX_BAD_VIDEOS allows 0: .*Train/t1.mp4"):
+    with pytest.raises(BadVideosError,
+                       match=r"1 bad training video\(s\), DATA.MAX_BAD_VIDEOS allows 0: .*Train/t1.mp4"):
         dataset[1]
 
 
@@ -104,7 +105,8 @@ def test_an_allowed_bad_training_video_is_replaced_named_warned_once_and_counted
     assert dataset.skipped_videos == 3
     assert sum(str(bad) in r.message for r in caplog.records) == 1
     (own_layout / "labeled_train/Train/t2.mp4").unlink()
-    with pytest.raises(BadVideosError, match=r"2 bad training video\(s\), DATA.MAX_BAD_VIDEOS allows 1: .*t1.mp4, .*t2.mp4"):
+    with pytest.raises(BadVideosError,
+                       match=r"2 bad training video\(s\), DATA.MAX_BAD_VIDEOS allows 1: .*t1.mp4, .*t2.mp4"):
         dataset[2]
 
 

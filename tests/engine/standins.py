@@ -104,7 +104,8 @@ class FakeClips(Dataset):
             frames = frames + 0.1 * torch.randn(CLIP_SHAPE)  # draws from the global generator, as augmentation
         if self.nan:
             frames = frames * float("nan")
-        probs = F.softmax(torch.randn(NUM_CLASSES, generator=gen), dim=0) if self.split == "train_pseudo_label" else None
+        pseudo = self.split == "train_pseudo_label"
+        probs = F.softmax(torch.randn(NUM_CLASSES, generator=gen), dim=0) if pseudo else None
         replaced = (f"{self.split}/{video}.mp4",) if video in self.bad else ()
         return ClipItem(frames, label, index, video, view=clip, probs=probs, bad_videos=replaced)
 
@@ -113,7 +114,8 @@ class FakeData:
     """Stand-in for darkvid.datasets: `build_loader(cfg, split, ...)` over FakeClips."""
 
     def __init__(self, videos: Optional[Dict[str, int]] = None, nan: bool = False,
-                 crash_after: Optional[int] = None, jitter: bool = True, bad: Optional[Dict[str, Sequence[int]]] = None) -> None:
+                 crash_after: Optional[int] = None, jitter: bool = True,
+                 bad: Optional[Dict[str, Sequence[int]]] = None) -> None:
         self.bad = bad or {}
         self.videos = {"train_label": 16, "train_pseudo_label": 8, "train_unlabel": 8, "val_dry": 5, "arid": 6}
         self.videos.update(videos or {})

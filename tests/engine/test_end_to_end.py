@@ -78,7 +78,8 @@ def test_real_loader_resume_matches_uninterrupted(synthetic_root, tmp_path, monk
 def test_torchrun_two_processes_train_and_test(synthetic_root, tmp_path):
     out = tmp_path / "ddp"
     args = ["--cfg", str(REPO / "configs" / "tiny" / "mvit.yaml"), "DATA.PATH_PREFIX", str(synthetic_root),
-            "OUTPUT_DIR", str(out), "SOLVER.MAX_EPOCH", "1", "SOLVER.WARMUP_EPOCHS", "0.5", "TRAIN.BATCH_SIZE", "8", "TEST.BATCH_SIZE", "4",
+            "OUTPUT_DIR", str(out), "SOLVER.MAX_EPOCH", "1", "SOLVER.WARMUP_EPOCHS", "0.5",
+            "TRAIN.BATCH_SIZE", "8", "TEST.BATCH_SIZE", "4",
             "TEST.DATA_SELECT", "arid", "TEST.NUM_SPATIAL_CROPS", "3"]
     env = dict(os.environ, OMP_NUM_THREADS="1")
     launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port",

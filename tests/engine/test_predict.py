@@ -38,8 +38,8 @@ def _data(num_videos=4, clips=3):
 def test_views_are_aggregated_per_video_in_csv_order(method):
     logits, labels = _data()
     # shuffled loader: order of arrival must not matter
-    loader = DataLoader(_Clips(logits, labels, 3), batch_size=5, shuffle=True, generator=torch.Generator().manual_seed(0),
-                        collate_fn=collate_clips)
+    loader = DataLoader(_Clips(logits, labels, 3), batch_size=5, shuffle=True,
+                        generator=torch.Generator().manual_seed(0), collate_fn=collate_clips)
     preds = predict(_Echo(), loader, num_videos=4, clips_per_video=3, method=method)
     per_video = logits.view(4, 3, 3)
     expected = per_video.sum(1) if method == "sum" else per_video.max(1).values

@@ -92,7 +92,8 @@ def test_extra_views_match_separate_runs_one_file_each(tmp_path):
     both = make_cfg(tmp_path, "TRAIN.ENABLE", "False", "TEST.EXTRA_VIEWS", "['val_dry:2:3']")
     first = run_test(both, data=data)
     alone = make_cfg(tmp_path, "TRAIN.ENABLE", "False", "TEST.DATA_SELECT", "val_dry",
-                     "TEST.NUM_ENSEMBLE_VIEWS", "2", "TEST.NUM_SPATIAL_CROPS", "3", "TEST.SAVE_RESULTS_PATH", "alone.pkl")
+                     "TEST.NUM_ENSEMBLE_VIEWS", "2", "TEST.NUM_SPATIAL_CROPS", "3",
+                     "TEST.SAVE_RESULTS_PATH", "alone.pkl")
     extra_file = tmp_path / "out" / "val_dryx8x256x2x3.pkl"
     assert first == prediction_path(cfg) and extra_file.is_file()
     separate = run_test(alone, data=data)

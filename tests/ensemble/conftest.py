@@ -26,7 +26,7 @@ def write_preds(path: Path, logits: np.ndarray, labels: np.ndarray, ids: Optiona
 
 def write_split(path: Path, names: list[str], labels) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f"{n},{int(l)}\n" for n, l in zip(names, labels)))
+    path.write_text("".join(f"{n},{int(label)}\n" for n, label in zip(names, labels)))
     return path
 
 

@@ -19,7 +19,8 @@ WEIGHTS = {"m0": 0.2, "m1": 0.3, "m2": 0.5}
 def _config(pool, **auto_extra):
     """Auto thresholds on validation predictions that are always wrong, so no class reaches any precision."""
     wrong = (pool["labels"] + 1) % 11
-    val = {n: str(write_preds(pool["root"] / f"exp/{n}/wrong.pkl", noisy_logits(wrong, 11, 6.0, k), pool["labels"], pool["names"]))
+    val = {n: str(write_preds(pool["root"] / f"exp/{n}/wrong.pkl", noisy_logits(wrong, 11, 6.0, k), pool["labels"],
+                              pool["names"]))
            for k, n in enumerate(pool["files"])}
     data = {"root": str(pool["root"]), "split_csv": "val.csv",
             "predictions": {n: str(p.relative_to(pool["root"])) for n, p in pool["files"].items()},

@@ -72,7 +72,8 @@ def test_bad_input_fails_before_any_output(pool):
     assert not (pool["root"] / "data/pseudo").exists()
 
 
-@pytest.mark.parametrize("stage,covered,precision", [(1, 3073, 0.9378), (2, 4694, 0.9478), (3, 5828, 0.9077), (4, 6207, 0.8956)])
+@pytest.mark.parametrize("stage,covered,precision",
+                         [(1, 3073, 0.9378), (2, 4694, 0.9478), (3, 5828, 0.9077), (4, 6207, 0.8956)])
 def test_summary_reproduces_seed_readme_figures(stage, covered, precision):
     paths, labels = read_pseudo_csv(shared_path("seed_data", "pseudo", f"stage{stage}.csv"), 11)
     arid = load_split(shared_path("seed_data", "arid.csv"), 11)

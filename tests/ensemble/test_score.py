@@ -21,7 +21,8 @@ def _labels(tmp_path):
 def test_submission_scores(tmp_path):
     preds = [0, 1, 1, 1, 2, 0]
     sub = tmp_path / "sub.csv"
-    sub.write_text("VideoID,Video,ClassID,Probability\n" + "".join(f"{i},{n},{p},0.5\n" for i, (n, p) in enumerate(zip(NAMES, preds))))
+    sub.write_text("VideoID,Video,ClassID,Probability\n"
+                   + "".join(f"{i},{n},{p},0.5\n" for i, (n, p) in enumerate(zip(NAMES, preds))))
     out = tmp_path / "s.json"
     proc = subprocess.run([sys.executable, str(REPO_ROOT / "tools/score.py"), str(sub), str(_labels(tmp_path)),
                            "--json", str(out), "--num-classes", "3"], capture_output=True, text=True)
@@ -40,11 +41,14 @@ def test_prediction_file_and_wrong_order(tmp_path):
     with pytest.raises(PredictionError, match="p5.pkl has 5 videos but .*test_labels.csv has 6 rows"):
         score_file(write_preds(tmp_path / "p5.pkl", logits[:5], -np.ones(5)), _labels(tmp_path), 3)
     sub = tmp_path / "swapped.csv"  # joined on Video: row order does not matter, other videos do
-    sub.write_text("VideoID,Video,ClassID\n" + "".join(f"{n[0]},{n},{lab}\n" for n, lab in zip(NAMES[::-1], LABELS[::-1])))
+    sub.write_text("VideoID,Video,ClassID\n"
+                   + "".join(f"{n[0]},{n},{lab}\n" for n, lab in zip(NAMES[::-1], LABELS[::-1])))
     assert score_file(sub, _labels(tmp_path), 3)["top1"] == 100.0
-    sub.write_text("VideoID,Video,ClassID,Probability\n" + "".join(f"{i},{n},0,0.5\n" for i, n in enumerate(NAMES[:5] + ["9.mp4"])))
-    with pytest.raises(PredictionError, match=r"swapped.csv and .*test_labels.csv cover different videos: 1 only in "
-                                              r".*\(first \['5.mp4'\]\), 1 only in .*swapped.csv \(first \['9.mp4'\]\)"):
+    sub.write_text("VideoID,Video,ClassID,Probability\n"
+                   + "".join(f"{i},{n},0,0.5\n" for i, n in enumerate(NAMES[:5] + ["9.mp4"])))
+    with pytest.raises(PredictionError, match=r"swapped.csv and .*test_labels.csv cover different videos: "
+                                              r"1 only in .*\(first \['5.mp4'\]\), "
+                                              r"1 only in .*swapped.csv \(first \['9.mp4'\]\)"):
         score_file(sub, _labels(tmp_path), 3)
     shuffled = write_preds(tmp_path / "q.pkl", logits[::-1], np.array(LABELS[::-1]), NAMES[::-1])
     assert score_file(shuffled, _labels(tmp_path), 3)["top1"] == pytest.approx(500 / 6)

@@ -5,8 +5,16 @@ import pytest
 
 from darkvid.ensemble.combine import GateRule, ReplaceRule, WeightSpec, combine, softmax
 from darkvid.ensemble.pseudo_config import load_pseudo_config
-from darkvid.ensemble.thresholds import (NEVER, accuracy, auto_thresholds, class_threshold, fixed_thresholds,
-                                         relaxed_target, search_weights, select)
+from darkvid.ensemble.thresholds import (
+    NEVER,
+    accuracy,
+    auto_thresholds,
+    class_threshold,
+    fixed_thresholds,
+    relaxed_target,
+    search_weights,
+    select,
+)
 from tests.ensemble.conftest import noisy_logits
 
 REPO = __import__("pathlib").Path(__file__).resolve().parents[2]

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import yaml
 
+from darkvid.datasets.records import SplitList
 from darkvid.ensemble.combine import EnsembleConfigError
 from darkvid.ensemble.predictions import PredictionError
-from darkvid.datasets.records import SplitList
 from darkvid.ensemble.vote import DecisionRule, apply_rules, majority_vote, parse_rules, vote_probability
 from darkvid.ensemble.vote_config import load_vote_config, run_vote, search_vote
 from darkvid.ensemble.vote_official import check_official, official_rows
@@ -48,12 +48,14 @@ def _vote_setup(tmp_path, n=40, shuffle=False, legacy=False):
         ids = None if legacy else [names[i] for i in order]
         preds[f"m{k}"] = str(write_preds(tmp_path / f"exp/m{k}/test.pkl", noisy_logits(labels, 11, strength, k)[order],
                                          -np.ones(n), ids))
-        write_preds(tmp_path / f"exp/m{k}/val.pkl", noisy_logits(labels, 11, strength, 10 + k)[order], labels[order], ids)
+        val_logits = noisy_logits(labels, 11, strength, 10 + k)[order]
+        write_preds(tmp_path / f"exp/m{k}/val.pkl", val_logits, labels[order], ids)
     data = {"root": str(tmp_path), "test_csv": "test.csv", "predictions": preds,
             "rule_sets": {"r": [{"pred": 3, "guard_max": 0.2, "then": [[4, 0.0]]}]},
             "modes": [{"name": "a", "weights": {"m0": 0.8, "m1": 0.1, "m2": 0.1}},
                       {"name": "b", "weights": {"m0": 0.4, "m1": 0.6}, "rules": "r"},
-                      {"name": "c", "weights": {"default": {"m0": 0.5, "m2": 0.5}, "replaces": [{"model": "m1", "classes": [5]}]}}],
+                      {"name": "c", "weights": {"default": {"m0": 0.5, "m2": 0.5},
+                                                "replaces": [{"model": "m1", "classes": [5]}]}}],
             "vote": ["a", "b", "c"], "out_dir": "sub", "out": "sub/final.csv",
             "search": {"predictions": {k: v.replace("test.pkl", "val.pkl") for k, v in preds.items()},
                        "labels_csv": "val.csv", "step": 0.25}}
@@ -66,7 +68,8 @@ def test_submission_format(tmp_path):
     path, names = _vote_setup(tmp_path)
     outputs = run_vote(load_vote_config(path))
     assert set(outputs) == {"a", "b", "c", "vote", "official_csv", "official_zip", "summary"}
-    assert outputs["official_csv"] == tmp_path / "sub/arid_pred.csv" and outputs["official_zip"] == tmp_path / "sub/ug2-2022.zip"
+    assert outputs["official_csv"] == tmp_path / "sub/arid_pred.csv"
+    assert outputs["official_zip"] == tmp_path / "sub/ug2-2022.zip"
     assert outputs["official_csv"].read_bytes() == outputs["vote"].read_bytes()  # names 0..n-1 in order: same rows
     with zipfile.ZipFile(outputs["official_zip"]) as archive:
         assert archive.namelist() == ["arid_pred.csv"] and archive.read("arid_pred.csv") == outputs["vote"].read_bytes()
@@ -135,7 +138,8 @@ def test_official_check_refuses_bad_rows(tmp_path):
     with pytest.raises(PredictionError, match="row 3 .*not a video of"):
         check_official([rows[0], [2, "2.mp4", 1, "0.5"]], test, 11)
     with pytest.raises(PredictionError, match="'a.mp4' has no number"):
-        official_rows(SplitList(tmp_path / "t.csv", ("a.mp4",), -np.ones(1, dtype=np.int64)), np.array([0]), np.array([1.0]))
+        unnumbered = SplitList(tmp_path / "t.csv", ("a.mp4",), -np.ones(1, dtype=np.int64))
+        official_rows(unnumbered, np.array([0]), np.array([1.0]))
 
 
 def test_bad_input_before_any_output(tmp_path):

@@ -25,7 +25,8 @@ TOOL = REPO_ROOT / "tools" / "run_benchmark.py"
 def _summary(final, adapt, normal, seconds, videos=400):
     """A summary.json with the keys darkvid/pipeline/report.py writes that the table reads."""
     return {"submission": {"test_top1": final, "test_videos": videos, "test_top1_interval95": [final - 3, final + 2]},
-            "models": {"adapt_bn": {"a": {"test_top1": adapt}, "b": {"test_top1": adapt - 5}, "c": {"test_top1": None}}},
+            "models": {"adapt_bn": {"a": {"test_top1": adapt}, "b": {"test_top1": adapt - 5},
+                                    "c": {"test_top1": None}}},
             "ablation": [{"key": "normal_only", "test_top1": normal}, {"key": "gamma", "test_top1": 40.0}],
             "total_seconds": seconds}
 
@@ -90,7 +91,8 @@ def test_table_rows_means_and_files(tmp_path):
     assert "| e8 | eval | 8 | 0.005-0.015 | default | not run |" in text
     assert "**eval: mean ± sd** (2 sets) | eval |" in text and "90.00 ± 2.83" in text
     csv_lines = paths["csv"].read_text().splitlines()
-    assert csv_lines[0].startswith("set,group,data_seed") and csv_lines[2].startswith("e5,eval,5,,,done,88.0,85-90,400,66.0")
+    assert csv_lines[0].startswith("set,group,data_seed")
+    assert csv_lines[2].startswith("e5,eval,5,,,done,88.0,85-90,400,66.0")
     assert json.loads(paths["json"].read_text())["groups"]["eval"]["final_top1"]["mean"] == 90.0
 
 

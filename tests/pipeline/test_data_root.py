@@ -72,7 +72,8 @@ def test_a_root_without_a_dataset_or_a_generated_work_data_is_refused(tmp_path):
 def run_micro(work: Path, data_root: Path) -> subprocess.CompletedProcess:
     cmd = [sys.executable, str(REPO / "tools" / "run_pipeline.py"), "--preset", "micro", "--work-dir", str(work),
            "--data-root", str(data_root)]
-    return subprocess.run(cmd, env=dict(os.environ, OMP_NUM_THREADS="1"), capture_output=True, text=True, timeout=1800, check=False)
+    return subprocess.run(cmd, env=dict(os.environ, OMP_NUM_THREADS="1"), capture_output=True, text=True,
+                          timeout=1800, check=False)
 
 
 @pytest.mark.slow

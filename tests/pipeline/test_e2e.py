@@ -59,7 +59,8 @@ def check_summary(work: Path) -> None:
     assert all(r["test_top1_interval95"][0] <= r["test_top1"] <= r["test_top1_interval95"][1] for r in rows)
     assert all(r["vs_previous"] is not None and r["vs_previous"]["videos"] > 0 for r in summary["ablation"][1:])
     numbers += [summary["submission"]["test_top1"], *(r["test_top1"] for r in summary["ablation"])]
-    numbers += [summary["pseudo"][s][k] for s in ("stage1", "stage2") for k in ("coverage", "precision", "pool_coverage")]
+    numbers += [summary["pseudo"][s][k] for s in ("stage1", "stage2")
+                for k in ("coverage", "precision", "pool_coverage")]
     assert all(v is not None and 0 <= v <= 100 for v in numbers), numbers
     assert len(summary["ablation"]) == 8
     low, high = summary["submission"]["test_top1_interval95"]

@@ -114,19 +114,23 @@ def test_prediction_names_match_the_tester():
     view = View("arid", 3, 3)
     cfg = load_config(REPO / "exp_adapt_bn/sf32_k700/config.yaml", [*preset.run_overrides("all"), *view.overrides()],
                       base=str(REPO / "configs/tiny/sf.yaml"))
-    assert prediction_file(preset, "exp_adapt_bn/sf32_k700", view) == f"exp_adapt_bn/sf32_k700/{prediction_path(cfg).name}"
+    expected = f"exp_adapt_bn/sf32_k700/{prediction_path(cfg).name}"
+    assert prediction_file(preset, "exp_adapt_bn/sf32_k700", view) == expected
 
 
 def test_generator_flags_reach_the_data_step_and_views_share_one_process(tmp_path):
-    steps = {s.name: s for s in build_plan(load_preset("demo"), tmp_path, ("--seed", "3", "--exposure", "0.01", "0.03"))}
+    flags = ("--seed", "3", "--exposure", "0.01", "0.03")
+    steps = {s.name: s for s in build_plan(load_preset("demo"), tmp_path, flags)}
     argv = steps["data"].commands[0].argv
     assert argv[argv.index("--seed") + 1] == "3" and argv[argv.index("--exposure") + 1:][:2] == ("0.01", "0.03")
     last = steps["stage4.uniformer_b32_k600"]
     assert len(last.commands) == 1 and last.commands[0].argv[1].endswith("run.sh")
     argv = last.commands[0].argv
-    assert yaml.safe_load(argv[argv.index("TEST.EXTRA_VIEWS") + 1]) == ["arid:1:1", "test:1:3", "test:3:3", "arid:1:3", "arid:3:3"]
+    extra_views = yaml.safe_load(argv[argv.index("TEST.EXTRA_VIEWS") + 1])
+    assert extra_views == ["arid:1:1", "test:1:3", "test:3:3", "arid:1:3", "arid:3:3"]
     pseudo = yaml.safe_load((tmp_path / "configs" / "pseudo_stage1.yaml").read_text())["auto"]
-    assert (pseudo["target_precision"], pseudo["min_selected"], pseudo["search_weights"]) == (0.9, 32, True)  # demo.yaml
+    # the values in demo.yaml
+    assert (pseudo["target_precision"], pseudo["min_selected"], pseudo["search_weights"]) == (0.9, 32, True)
     assert load_preset("full").search_weights is False  # the seed's fixed pseudo-label weights on real data
     adapt = steps["adapt_bn.uniformer_b32_k600"].commands[0].argv  # the ablation model: 3x3 test at every stage
     assert "test:3:3" in yaml.safe_load(adapt[adapt.index("TEST.EXTRA_VIEWS") + 1])

@@ -2,8 +2,14 @@
 import numpy as np
 
 from darkvid.synthetic.actions import ActionParams, pose_sequence
-from darkvid.synthetic.darkness import (CameraParams, capture, gamma_correct, linear_to_srgb, sample_dark_camera,
-                                        srgb_to_linear)
+from darkvid.synthetic.darkness import (
+    CameraParams,
+    capture,
+    gamma_correct,
+    linear_to_srgb,
+    sample_dark_camera,
+    srgb_to_linear,
+)
 from darkvid.synthetic.render import render_clip
 from darkvid.synthetic.scene import sample_scene
 

@@ -22,7 +22,8 @@ cli_main = _tool.main
 TINY = dict(frames=6, train_per_class=1, val_per_class=1, dark_per_class=1, arid_per_class=1, test_per_class=1)
 ROW = re.compile(r"^[\w/.+-]+\.mp4,(-1|\d+)$")
 VIDEO_DIRS = {  # CSV -> folders its rows must resolve in (the DATA.VIDEO_DIR defaults)
-    "train_label+val_dry.csv": ["labeled_train/Train"], "train_label.csv": ["labeled_train/Train"], "val_dry.csv": ["dry_run/Validation", "labeled_train/Train"],
+    "train_label+val_dry.csv": ["labeled_train/Train"], "train_label.csv": ["labeled_train/Train"],
+    "val_dry.csv": ["dry_run/Validation", "labeled_train/Train"],
     "dark_unlabel.csv": ["dark_train/Train"], "arid.csv": ["ARID_v1.5/clips_v1.5", "dark_train/Train"],
     "total_unlabel.csv": ["dark_train/Train"], "test.csv": ["Test"], "test_labels.csv": ["Test"],
 }
@@ -42,8 +43,8 @@ def micro_root(tmp_path_factory) -> Path:
 
 
 def test_micro_layout_and_csvs(micro_root):
-    expected = {"train_label+val_dry.csv": 33, "train_label.csv": 22, "val_dry.csv": 11, "dark_unlabel.csv": 11, "arid.csv": 11,
-                "total_unlabel.csv": 22, "test.csv": 11, "test_labels.csv": 11}
+    expected = {"train_label+val_dry.csv": 33, "train_label.csv": 22, "val_dry.csv": 11, "dark_unlabel.csv": 11,
+                "arid.csv": 11, "total_unlabel.csv": 22, "test.csv": 11, "test_labels.csv": 11}
     for name, count in expected.items():
         rows = _rows(micro_root, name)
         assert len(rows) == count, name

@@ -60,6 +60,15 @@ def _assert_same_state(model: nn.Module, expected: dict) -> None:
         assert torch.equal(state[key], value.to(state[key].dtype)), key
 
 
+def _seed_sf_names(state: dict) -> dict:
+    """The seed's mmaction-style SlowFast names: the classifier under cls_head.pred, the rest under backbone."""
+    return {
+        (k.replace("projection.", "module.cls_head.pred.") if k.startswith("projection.")
+         else "module.backbone." + k): v
+        for k, v in state.items()
+    }
+
+
 # --- every layout, built from small models -------------------------------------------------
 
 
@@ -75,10 +84,7 @@ def test_every_layout_loads_exactly(tmp_path, layout):
     elif layout == "uniformer_module":
         payload = {"model": {"module." + k: v for k, v in source.items()}}
     elif layout.startswith("seed_sf"):
-        renamed = {
-            (k.replace("projection.", "module.cls_head.pred.") if k.startswith("projection.") else "module.backbone." + k): v
-            for k, v in source.items()
-        }
+        renamed = _seed_sf_names(source)
         payload = {"model" if layout == "seed_sf_model" else "state_dict": renamed}
     else:
         payload = source
@@ -360,10 +366,7 @@ def test_kinetics_classifier_is_dropped_from_tiny_model(tmp_path, caplog, arch):
 
 def test_seed_sf_k700_layout_loads_into_tiny_sf(tmp_path, caplog):
     model, weights = _tiny_model("sf")
-    seed_keys = {
-        (k.replace("projection.", "module.cls_head.pred.") if k.startswith("projection.") else "module.backbone." + k): v
-        for k, v in weights.items()
-    }
+    seed_keys = _seed_sf_names(weights)
     path = tmp_path / "SlowFast-ResNet101-8x8.pth"
     torch.save({"model": seed_keys}, path)
     load_weights(path, model, strict_head=True)

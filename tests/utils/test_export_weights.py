@@ -2,10 +2,10 @@
 import importlib.util
 from pathlib import Path
 
-import pytest
 import torch
 
-_SPEC = importlib.util.spec_from_file_location("export_weights", Path(__file__).resolve().parents[2] / "tools" / "export_weights.py")
+_TOOL = Path(__file__).resolve().parents[2] / "tools" / "export_weights.py"
+_SPEC = importlib.util.spec_from_file_location("export_weights", _TOOL)
 export_weights = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(export_weights)
 
@@ -14,7 +14,8 @@ def test_keeps_the_weights_and_drops_the_training_state(tmp_path):
     net = torch.nn.Linear(3, 2)
     torch.save({"model_state": net.state_dict(), "optimizer_state": {"state": {}}, "epoch": 7, "cfg": "x"},
                tmp_path / "best.pyth")
-    assert export_weights.main([str(tmp_path / "best.pyth"), str(tmp_path / "out" / "w.pyth"), "--note", "made here"]) == 0
+    argv = [str(tmp_path / "best.pyth"), str(tmp_path / "out" / "w.pyth"), "--note", "made here"]
+    assert export_weights.main(argv) == 0
     saved = torch.load(tmp_path / "out" / "w.pyth", weights_only=True)
     assert set(saved) == {"model_state", "source"} and saved["source"] == "made here"
     assert all(torch.equal(saved["model_state"][k], v) for k, v in net.state_dict().items())

@@ -15,8 +15,8 @@ def test_two_part_run_continues_from_its_first_part_and_exports_a_note(tmp_path)
     work, dest = tmp_path / "work", tmp_path / "weights"
     shipped = REPO / "pretrained" / "tiny" / "mvit.pyth"
     shipped_bytes = shipped.read_bytes()
-    env = dict(os.environ, PYTHON=sys.executable, MODELS="mvit", EPOCHS="1", WARMUP="0.5", PRESET="micro", DATA_SEED="5",
-               DEST=str(dest), NUM_GPUS="0", GEN_WORKERS="1", PARALLEL="0", OMP_NUM_THREADS="1")
+    env = dict(os.environ, PYTHON=sys.executable, MODELS="mvit", EPOCHS="1", WARMUP="0.5", PRESET="micro",
+               DATA_SEED="5", DEST=str(dest), NUM_GPUS="0", GEN_WORKERS="1", PARALLEL="0", OMP_NUM_THREADS="1")
     result = subprocess.run(["bash", str(REPO / "tools" / "pretrain_tiny.sh"), str(work)], env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
