@@ -20,4 +20,5 @@ demo: install
 	$(PY) tools/run_pipeline.py --preset demo --work-dir work_dirs/demo
 
 test: install
+	$(PY) -m ruff check .
 	$(PY) -m pytest -q
