@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from fvcore.common.config import CfgNode
 
@@ -63,7 +63,7 @@ def build_dataset(
     data = cfg.DATA
     records = read_split_csv(
         _split_file(cfg, spec.csv_key),
-        _under_prefix(cfg, _get(data, spec.video_key)),
+        data_path(cfg, config_value(data, spec.video_key)),
         num_classes=cfg.MODEL.NUM_CLASSES,
         allow_unlabelled=spec.unlabelled,
         with_probs=spec.pseudo,
@@ -176,22 +176,24 @@ def _treatment(cfg: CfgNode) -> DarkFrameTreatment:
 
 
 def _split_file(cfg: CfgNode, key: str) -> Path:
-    value = _get(cfg.DATA, key)
+    value = config_value(cfg.DATA, key)
     if not value:
         raise FileNotFoundError(f"no split file configured: config key 'DATA.{key}' is empty")
-    path = _under_prefix(cfg, value)
+    path = data_path(cfg, value)
     if not path.is_file():
         raise FileNotFoundError(f"split file not found: {path} (config key 'DATA.{key}', DATA.PATH_PREFIX "
                                 f"{cfg.DATA.PATH_PREFIX!r})")
     return path
 
 
-def _under_prefix(cfg: CfgNode, value: str) -> Path:
+def data_path(cfg: CfgNode, value: str) -> Path:
+    """A path from the config: absolute as is, otherwise under DATA.PATH_PREFIX."""
     path = Path(value)
     return path if path.is_absolute() else Path(cfg.DATA.PATH_PREFIX) / path
 
 
-def _get(node: CfgNode, dotted: str):
+def config_value(node: CfgNode, dotted: str) -> Any:
+    """The value under a dotted key of `node` ("VIDEO_DIR.TEST" of cfg.DATA), as `SPLITS` names them."""
     for part in dotted.split("."):
         node = node[part]
     return node

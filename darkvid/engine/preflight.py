@@ -16,14 +16,10 @@ from .preflight_checks import output_problems, split_video_problems, weights_pro
 PSEUDO_SPLIT = "train_pseudo_label"
 
 
-def data_path(cfg: CfgNode, relative: str) -> Path:
-    """A path from the config: absolute as is, otherwise under DATA.PATH_PREFIX."""
-    path = Path(relative)
-    return path if path.is_absolute() else Path(cfg.DATA.PATH_PREFIX) / path
-
-
 def split_csv(cfg: CfgNode, split: str) -> tuple:
     """(config key, path) of a split's CSV; the pseudo split reads DATA.PSEUDO_CSV."""
+    from darkvid.datasets.build import data_path  # here, not at the top: it loads the video decoders
+
     if split == PSEUDO_SPLIT:
         return "DATA.PSEUDO_CSV", data_path(cfg, cfg.DATA.PSEUDO_CSV)
     name = split.upper()

@@ -19,30 +19,20 @@ SHOWN = 5  # missing videos named in a message
 PROBES = 3  # missing paths that must all be found in another folder to suggest it
 
 
-def _under_prefix(cfg: CfgNode, value: str) -> Path:
-    path = Path(value)
-    return path if path.is_absolute() else Path(cfg.DATA.PATH_PREFIX) / path
-
-
-def _dotted(node: CfgNode, key: str):
-    for part in key.split("."):
-        node = node[part]
-    return node
-
-
 def split_video_problems(cfg: CfgNode, split: str, decode: int) -> List[str]:
     """Missing videos of `split` (named, counted, with the folder), else the sample that does not decode.
 
     A split whose CSV is absent or unreadable gives no problem here: the CSV checks report it.
     """
-    from darkvid.datasets.build import SPLITS
+    from darkvid.datasets.build import SPLITS, config_value, data_path
     from darkvid.datasets.records import SplitFileError, read_split_csv
 
     spec = SPLITS[split]
-    csv_path = _under_prefix(cfg, _dotted(cfg.DATA, spec.csv_key)) if _dotted(cfg.DATA, spec.csv_key) else None
+    csv_value = config_value(cfg.DATA, spec.csv_key)
+    csv_path = data_path(cfg, csv_value) if csv_value else None
     if csv_path is None or not csv_path.is_file():
         return []
-    video_dir = _under_prefix(cfg, _dotted(cfg.DATA, spec.video_key))
+    video_dir = data_path(cfg, config_value(cfg.DATA, spec.video_key))
     try:
         records = read_split_csv(csv_path, video_dir, num_classes=cfg.MODEL.NUM_CLASSES,
                                  allow_unlabelled=spec.unlabelled, with_probs=spec.pseudo,
@@ -72,8 +62,10 @@ def _missing_message(
 def sibling_holding(cfg: CfgNode, video_dir: Path, rel_paths: Sequence[str]) -> Optional[Path]:
     """Another video folder of the data root holding all of `rel_paths`: the configured ones, then any
     folder one or two levels under DATA.PATH_PREFIX."""
+    from darkvid.datasets.build import data_path
+
     prefix = Path(cfg.DATA.PATH_PREFIX)
-    candidates = [_under_prefix(cfg, v) for v in cfg.DATA.VIDEO_DIR.values()]
+    candidates = [data_path(cfg, v) for v in cfg.DATA.VIDEO_DIR.values()]
     if prefix.is_dir():
         level1 = sorted(e.path for e in os.scandir(prefix) if e.is_dir())
         candidates += [Path(p) for p in level1]

@@ -17,7 +17,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from darkvid.config import get_cfg, merge_overrides, validate_config
-from darkvid.datasets.build import SPLITS
+from darkvid.datasets.build import SPLITS, config_value
 from darkvid.datasets.dataset import ClipItem
 from darkvid.datasets.loader import collate_clips
 from darkvid.engine.distributed import get_rank, get_world_size
@@ -156,14 +156,8 @@ def make_cfg(root: Path, *overrides: str):
     ])
     validate_config(cfg)
     for spec in SPLITS.values():  # the listed video exists for the preflight (never decoded: no DATA.PREFLIGHT_DECODE)
-        folder = data / _dotted(cfg.DATA, spec.video_key)
+        folder = data / config_value(cfg.DATA, spec.video_key)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "a.mp4").write_bytes(b"not decoded")
     cfg.freeze()
     return cfg
-
-
-def _dotted(node, key: str):
-    for part in key.split("."):
-        node = node[part]
-    return node
