@@ -1,4 +1,5 @@
-"""The whole method on the micro preset, from an empty work directory, then again (all skipped)."""
+"""The whole method on the micro preset, from an empty work directory, then again (all skipped), then
+in a second work directory on the first one's dataset as a read-only --data-root."""
 import csv
 import json
 import os
@@ -11,12 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from .test_data_root import tree
+
 REPO = Path(__file__).resolve().parents[2]
 
 
-def pipeline(work: Path) -> subprocess.CompletedProcess:
+def pipeline(work: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    cmd = [sys.executable, str(REPO / "tools" / "run_pipeline.py"), "--preset", "micro", "--work-dir", str(work)]
+    cmd = [sys.executable, str(REPO / "tools" / "run_pipeline.py"), "--preset", "micro", "--work-dir", str(work), *args]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1800, check=False)
 
 
@@ -95,3 +98,13 @@ def test_micro_pipeline_end_to_end(tmp_path):
     assert second.stdout.count("(up to date, skipped)") == 20 and "finished: 0 step(s) ran" in second.stdout
     assert time.time() - start < 60
     assert (work / "submission.csv").read_bytes() == submission
+
+    # A second work directory reads the first one's dataset as its --data-root: the root stays
+    # byte-identical with nothing added, and the results are those of the first run alone.
+    root = work / "data"
+    before = tree(root)
+    other = pipeline(tmp_path / "other", "--data-root", str(root))
+    assert other.returncode == 0, other.stdout[-3000:] + other.stderr[-3000:]
+    assert tree(root) == before, "the second work directory changed the data root"
+    assert (tmp_path / "other" / "pseudo" / "stage2.csv").read_bytes() == (work / "pseudo" / "stage2.csv").read_bytes()
+    assert (tmp_path / "other" / "submission.csv").read_bytes() == submission
