@@ -28,7 +28,8 @@ setup(
     entry_points={"console_scripts": ["darkvid-predict=darkvid.inference.cli:predict_main",
                                       "darkvid-export-bundle=darkvid.inference.cli:export_main"]},
     extras_require={
-        "test": ["pytest>=7", "ruff>=0.5"],  # `make test` lints (ruff.toml) before it runs pytest
+        # `make test` lints (ruff.toml) before it runs pytest; submitit lets the SLURM executor test run (locally)
+        "test": ["pytest>=7", "ruff>=0.5", "submitit>=1.5"],
         "decord": ["decord>=0.6"],
         "cluster": ["submitit>=1.5"],  # tools/run_pipeline.py --executor slurm
     },
