@@ -12,6 +12,24 @@ SHARED_DIR = REPO_ROOT.parent / "shared"
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
+def tree_digest(root: Path) -> dict:
+    """Every path under `root` with its bytes' sha256 (or its link target): equal digests mean untouched."""
+    import hashlib
+
+    state = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            rel = str(path.relative_to(root))
+            if path.is_symlink():
+                state[rel] = "link:" + os.readlink(path)
+            elif path.is_file():
+                state[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+            else:
+                state[rel] = "dir"
+    return state
+
+
 def shared_path(*parts: str) -> Path:
     """Path under `../shared`, skipping the calling test (with the reason) where it is absent."""
     path = SHARED_DIR.joinpath(*parts)

@@ -6,9 +6,7 @@ ARID v1.5 sits in its own folder. Counts are checked against the sample's own (`
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.util
-import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +17,7 @@ from typing import Dict, List
 import pytest
 
 from darkvid.config import get_cfg
-from tests.conftest import REPO_ROOT, shared_path
+from tests.conftest import REPO_ROOT, shared_path, tree_digest
 from tests.datasets.conftest import write_video
 
 PER_CLASS, FLAT = 3, 5
@@ -107,24 +105,8 @@ def _run(fake, *extra: str, capsys=None) -> tuple:
     return status, capsys.readouterr().out if capsys else ""
 
 
-def _tree(root: Path) -> Dict[str, str]:
-    """Every path under `root` with its bytes' hash (or link target), to prove it is untouched."""
-    state = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            path = Path(dirpath) / name
-            rel = str(path.relative_to(root))
-            if path.is_symlink():
-                state[rel] = "link:" + os.readlink(path)
-            elif path.is_file():
-                state[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-            else:
-                state[rel] = "dir"
-    return state
-
-
 def test_clean_download_builds_the_layout_and_the_seven_csvs(fake, sample, capsys):
-    before = _tree(fake["download"]), _tree(fake["arid"])
+    before = tree_digest(fake["download"]), tree_digest(fake["arid"])
     status, out = _run(fake, capsys=capsys)
     assert status == 0, out
     assert "OK" in out
@@ -140,7 +122,7 @@ def test_clean_download_builds_the_layout_and_the_seven_csvs(fake, sample, capsy
         for path, _ in _rows(out_dir / cfg.DATA.SPLIT_CSV[csv_key]):
             video = out_dir / cfg.DATA.VIDEO_DIR[dir_key] / path
             assert video.is_symlink() and video.is_file(), video
-    assert (_tree(fake["download"]), _tree(fake["arid"])) == before
+    assert (tree_digest(fake["download"]), tree_digest(fake["arid"])) == before
 
 
 def test_the_full_counts_are_checked(fake, capsys):
@@ -154,13 +136,13 @@ def test_the_full_counts_are_checked(fake, capsys):
 def test_missing_video_is_named_and_nothing_is_written(fake, sample, capsys):
     name = sample["train"][4][0]
     (fake["download"] / "labeled_train/Train" / name).unlink()
-    before = _tree(fake["download"])
+    before = tree_digest(fake["download"])
     status, out = _run(fake, capsys=capsys)
     assert status == 1
     assert f"train: 1 of {len(sample['train'])} videos listed" in out and name in out
     assert "labeled_train/Train" in out
     assert not fake["out"].exists()
-    assert _tree(fake["download"]) == before
+    assert tree_digest(fake["download"]) == before
 
 
 def test_a_gap_in_the_numbered_test_clips_is_named(fake, capsys):
@@ -192,11 +174,11 @@ def test_class_order_other_than_the_config_fails(fake, capsys):
 
 def test_rerun_changes_nothing(fake, capsys):
     assert _run(fake, capsys=capsys)[0] == 0
-    first = _tree(fake["out"])
+    first = tree_digest(fake["out"])
     status, out = _run(fake, capsys=capsys)
     assert status == 0
     assert "links: 0 made" in out and "CSVs written: none" in out
-    assert _tree(fake["out"]) == first
+    assert tree_digest(fake["out"]) == first
 
 
 def test_a_differing_csv_needs_force(fake, capsys):

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .test_data_root import tree
+from tests.conftest import tree_digest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -102,9 +102,9 @@ def test_micro_pipeline_end_to_end(tmp_path):
     # A second work directory reads the first one's dataset as its --data-root: the root stays
     # byte-identical with nothing added, and the results are those of the first run alone.
     root = work / "data"
-    before = tree(root)
+    before = tree_digest(root)
     other = pipeline(tmp_path / "other", "--data-root", str(root))
     assert other.returncode == 0, other.stdout[-3000:] + other.stderr[-3000:]
-    assert tree(root) == before, "the second work directory changed the data root"
+    assert tree_digest(root) == before, "the second work directory changed the data root"
     assert (tmp_path / "other" / "pseudo" / "stage2.csv").read_bytes() == (work / "pseudo" / "stage2.csv").read_bytes()
     assert (tmp_path / "other" / "submission.csv").read_bytes() == submission
