@@ -12,8 +12,7 @@ from darkvid.pipeline.data_root import link_data_root
 from darkvid.pipeline.graph import build_plan
 from darkvid.pipeline.presets import REPO, load_preset
 from darkvid.pipeline.step import Command
-
-from .test_data_root import tree
+from tests.conftest import tree_digest
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +39,14 @@ def test_a_missing_video_is_a_problem_and_later_inputs_are_waited_for(micro_root
     link_data_root(work, root)
     (work / "pretrained").mkdir()
     (work / "pretrained" / "tiny").symlink_to(REPO / "pretrained" / "tiny")  # as run_pipeline.py links them
-    before = tree(root)
+    before = tree_digest(root)
     steps = {s.name: s for s in build_plan(load_preset("micro"), work)}
     producers = {out: s.name for s in steps.values() if s.commands for out in s.outputs}
     adapt = check_step(steps["adapt_bn.sf32_k700"], work, producers, "tiny")
     assert len(adapt.problems) == 1 and gone.name in adapt.problems[0] and "'test'" in adapt.problems[0]
     stage = check_step(steps["stage1.sf32_k700"], work, producers, "tiny")
     assert {"pseudo1", "adapt_bn.sf32_k700"} <= set(stage.waits)
-    assert tree(root) == before and not (work / "exp_adapt_bn").exists()  # checking writes nothing
+    assert tree_digest(root) == before and not (work / "exp_adapt_bn").exists()  # checking writes nothing
 
 
 def test_the_summary_counts_problems():
