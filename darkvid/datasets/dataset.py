@@ -15,6 +15,7 @@ from .decoding import FrameReader, VideoDecodeError
 from .gamma import GammaCorrection
 from .records import VideoRecord
 from .sampling import FrameSampler
+from .spatial import test_crop_index
 from .transforms import EvalTransform, TrainTransform
 
 logger = logging.getLogger(__name__)
@@ -184,7 +185,7 @@ class VideoDataset(Dataset):
             size = self.transform.crop_size
             clip = torch.zeros(3, self.sampler.num_frames, size, size)
             return self._item(index, video_index, clip, view=view, crop=crop, valid=False)
-        clip = self.transform(frames, crop if self.num_crops == 3 else 1)
+        clip = self.transform(frames, test_crop_index(crop, self.num_crops))
         return self._item(index, video_index, clip, view=view, crop=crop, gamma=gamma)
 
     def _test_frames(self, video_index: int, view: int) -> Tuple[np.ndarray, float]:

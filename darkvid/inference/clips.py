@@ -18,6 +18,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 from darkvid.datasets.decoding import FrameReader, VideoDecodeError
 from darkvid.datasets.gamma import GammaCorrection
 from darkvid.datasets.sampling import FrameSampler
+from darkvid.datasets.spatial import test_crop_index
 from darkvid.datasets.transforms import EvalTransform
 
 
@@ -99,8 +100,7 @@ def make_clips(reader: FrameReader, plans: Sequence[ClipPlan], index: int, path:
                 view_frames, gamma = plan.gamma(view_frames)
                 out.gammas.append(float(gamma))
             for crop in range(plan.crops):
-                # The dataset's rule: three crops are left/centre/right, any other count the centre.
-                spatial = crop if plan.crops == 3 else 1
+                spatial = test_crop_index(crop, plan.crops)
                 key = (plan.network, picked, gamma, repr(plan.transform), spatial)
                 if key not in seen:
                     seen[key] = len(unique[plan.network])
