@@ -99,7 +99,8 @@ def _predict_view(cfg: CfgNode, model: Any, data: Any, env: Any, checkpoint: Opt
     test = test_loader(cfg, data, split)
     preds = predict(
         model, test.loader, num_videos=test.num_videos, clips_per_video=test.clips_per_video,
-        method=cfg.DATA.ENSEMBLE_METHOD, device=env.device, amp=Amp.create(cfg.TRAIN.MIXED_PRECISION, env.device),
+        method=cfg.DATA.ENSEMBLE_METHOD, device=env.device,
+        amp=Amp.create(cfg.TRAIN.MIXED_PRECISION, env.device, cfg.TRAIN.MIXED_PRECISION_DTYPE),
     )
     path = prediction_path(cfg)
     if env.is_main:
