@@ -29,6 +29,7 @@ _C.TRAIN.THRESHOLD = -1.0  # pseudo-label mask: -1 keeps all, k keeps top prob >
 _C.TRAIN.PSEUDO_STEP = "alternate"  # pseudo stages: alternate (one step per batch, as the seed) or sum (one step)
 _C.TRAIN.PSEUDO_WEIGHT = 1.0  # weight of the pseudo-label loss against the source loss
 _C.TRAIN.MIXED_PRECISION = False  # autocast on CUDA (bf16 where supported, else fp16 with a scaler)
+_C.TRAIN.MIXED_PRECISION_DTYPE = "auto"  # auto: bf16 where supported, else fp16 + scaler; fp16 (the seed's); bf16
 _C.TRAIN.GRAD_ACCUM_STEPS = 1  # micro-batches accumulated per optimizer step
 
 # ---------------------------------------------------------------------------------------------

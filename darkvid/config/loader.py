@@ -199,6 +199,7 @@ def validate_config(cfg: CfgNode) -> None:
         "TRAIN.DATASET": ("ug2_sparse", "ug2"),
         "TEST.DATASET": ("ug2_sparse", "ug2"),
         "TRAIN.PSEUDO_STEP": ("alternate", "sum"),
+        "TRAIN.MIXED_PRECISION_DTYPE": ("auto", "fp16", "bf16"),
         "BN.ADAPT_MODE": ("eval", "train"),
         "DATA.DECODING_BACKEND": ("pyav", "decord"),
         "DATA.ENSEMBLE_METHOD": ("sum", "max"),

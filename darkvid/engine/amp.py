@@ -1,4 +1,8 @@
-"""Automatic mixed precision on CUDA: bf16 where the GPU supports it, else fp16 with a loss scaler."""
+"""Automatic mixed precision on CUDA: bf16 or fp16 (with a loss scaler), as TRAIN.MIXED_PRECISION_DTYPE says.
+
+"auto" takes bf16 where the GPU supports it (fp32's range: no scaler), else fp16; "fp16" always takes
+fp16 with a GradScaler, the seed's choice, so its runs are reproduced on bf16-capable GPUs too.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -6,6 +10,11 @@ from dataclasses import dataclass
 from typing import ContextManager, Iterable, Optional
 
 import torch
+
+from darkvid.config import ConfigError
+
+DTYPE_KEY = "TRAIN.MIXED_PRECISION_DTYPE"
+DTYPES = ("auto", "fp16", "bf16")
 
 
 @dataclass
@@ -23,11 +32,22 @@ class Amp:
     scaler: Optional[torch.amp.GradScaler] = None
 
     @classmethod
-    def create(cls, enabled: bool, device: torch.device) -> "Amp":
-        """AMP for TRAIN.MIXED_PRECISION on `device`; full precision on the CPU."""
+    def create(cls, enabled: bool, device: torch.device, dtype: str = "auto") -> "Amp":
+        """AMP for TRAIN.MIXED_PRECISION on `device` in the `dtype` of TRAIN.MIXED_PRECISION_DTYPE.
+
+        Full precision on the CPU or when disabled.
+
+        Raises:
+            ConfigError: `dtype` is not one of DTYPES, or "bf16" on a GPU without bf16.
+        """
+        if dtype not in DTYPES:
+            raise ConfigError(f"config key {DTYPE_KEY!r} is {dtype!r}; expected one of {list(DTYPES)}")
         if not enabled or device.type != "cuda":
             return cls(device.type)
-        if torch.cuda.is_bf16_supported():
+        bf16 = torch.cuda.is_bf16_supported()
+        if dtype == "bf16" and not bf16:
+            raise ConfigError(f"config key {DTYPE_KEY!r} is 'bf16' but this GPU has no bf16: use 'fp16' or 'auto'")
+        if dtype == "bf16" or (dtype == "auto" and bf16):
             return cls("cuda", torch.bfloat16)
         return cls("cuda", torch.float16, torch.amp.GradScaler("cuda"))
 

@@ -72,7 +72,7 @@ def fit(cfg: CfgNode, data: Any = None) -> TrainState:
         summary = model_summary(model, cfg.DATA.NUM_FRAMES, cfg.DATA.TRAIN_CROP_SIZE)
         logger.info("%s (MODEL.ARCH %s): %s", type(model).__name__, cfg.MODEL.ARCH, summary)
     optimizer = build_optimizer(cfg, model)
-    amp = Amp.create(cfg.TRAIN.MIXED_PRECISION, env.device)
+    amp = Amp.create(cfg.TRAIN.MIXED_PRECISION, env.device, cfg.TRAIN.MIXED_PRECISION_DTYPE)
     state = restore_training(cfg, model, optimizer, amp)
     writer = StatsWriter(cfg.OUTPUT_DIR, env.is_main, _tensorboard_dir(cfg))
     run = TrainingRun(cfg, data, model, optimizer, amp, env, state, writer,
