@@ -28,6 +28,7 @@ class StepCheck:
     problems: list[str] = field(default_factory=list)
     waits: list[str] = field(default_factory=list)
     checked: bool = False
+    imported: bool = False  # given by --artefacts (their problems are the imported files')
 
 
 def experiment_of(command: Command) -> tuple[str, str, list[str]] | None:
@@ -101,6 +102,8 @@ def print_checks(checks: list[StepCheck], stream: TextIO) -> int:
             state = "PROBLEM"
         elif check.waits:
             state = "waits"
+        elif check.imported:
+            state = "imported"
         else:
             state = "ok" if check.checked else "-"
         waits = f" (inputs made by {', '.join(check.waits)})" if check.waits and not check.problems else ""

@@ -12,6 +12,8 @@ from .presets import Preset
 from .step import Command, Step
 from .steps import Plan
 
+REPORT = "report"  # the step that reads whatever earlier outputs exist
+
 
 def report_step(plan: Plan, before: list[Step]) -> Step:
     """The report reads every earlier output, so it reruns whenever any of them changed."""
@@ -20,7 +22,7 @@ def report_step(plan: Plan, before: list[Step]) -> Step:
                    "--preset", str(plan.preset.source)), plan.env)
     names = ("report.md", "summary.json", "accuracy.png", "pseudo.png", "frames.png")
     outputs = tuple(f"report/{name}" for name in names)
-    return Step("report", (cmd,), outputs, inputs, deps=tuple(s.name for s in before), clean=outputs)
+    return Step(REPORT, (cmd,), outputs, inputs, deps=tuple(s.name for s in before), clean=outputs)
 
 
 def build_plan(preset: Preset, work: Path, generator_args: tuple[str, ...] = ()) -> list[Step]:

@@ -3,6 +3,7 @@
 A step is complete when its marker (written only after every output exists) holds the same
 fingerprint as now: the commands, the content of its config files and the size and mtime of
 its input files. Anything else (no marker, a stale one, a missing output) means run it again.
+An imported step (darkvid/pipeline/artefacts.py) is complete while its imported files are unchanged.
 """
 from __future__ import annotations
 
@@ -94,11 +95,35 @@ def missing_outputs(step: Step, work: Path) -> list[str]:
             if not (work / rel).exists() or (rel in step.nonempty and (work / rel).stat().st_size == 0)]
 
 
-def is_complete(step: Step, work: Path) -> bool:
-    """True when the marker matches the current fingerprint and every output exists."""
+def _imports_intact(marker: dict[str, Any], work: Path) -> bool:
+    """Every file an imported marker records is still in `work` as imported (same size and mtime)."""
+    for entry in marker["imported"]:
+        path = work / entry["path"]
+        if not path.exists() or [path.stat().st_size, path.stat().st_mtime_ns] != [entry["size"], entry["mtime_ns"]]:
+            return False
+    return True
+
+
+def is_imported(step: Step, work: Path) -> bool:
+    """True when the step's outputs were given (run_pipeline.py --artefacts) and are still there."""
     marker = read_marker(work, step.name)
+    return marker is not None and "imported" in marker and _imports_intact(marker, work)
+
+
+def is_complete(step: Step, work: Path) -> bool:
+    """True when the marker matches the current fingerprint and every output exists, or the step was imported."""
+    marker = read_marker(work, step.name)
+    if marker is not None and "imported" in marker:
+        return _imports_intact(marker, work)
     return (marker is not None and marker.get("fingerprint") == fingerprint(step, work)
             and not missing_outputs(step, work))
+
+
+def state(step: Step, work: Path) -> str:
+    """The step as --list shows it: imported, complete or to run."""
+    if is_imported(step, work):
+        return "imported"
+    return "complete" if is_complete(step, work) else "to run"
 
 
 def write_marker(step: Step, work: Path, seconds: float) -> None:
