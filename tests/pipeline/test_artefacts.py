@@ -155,5 +155,5 @@ def test_an_import_lasts_until_its_file_changes_and_a_work_dir_file_is_never_rep
 
 def test_the_seeds_pseudo_labels_name_only_pool_videos():
     pool = shared_path("seed_data", "total_unlabel.csv")
-    for stage in (1, 4):
+    for stage in (1, 2, 3, 4):
         assert pseudo_csv_problems(shared_path("seed_data", "pseudo", f"stage{stage}.csv"), pool, CLASSES) == []
