@@ -67,8 +67,45 @@ def predict(
     Returns:
         Predictions of every video, identical on every process.
     """
-    if method not in ("sum", "max"):
-        raise ValueError(f"DATA.ENSEMBLE_METHOD must be sum or max; got {method!r}")
+    _check_method(method)
+    clips = predict_clips(model, loader, num_videos=num_videos, clips_per_video=clips_per_video, device=device,
+                          amp=amp)
+    return clips.reduce(method)
+
+
+@dataclass
+class ClipPredictions:
+    """Logits of every clip of a split before aggregation: [videos, clips per video, classes]."""
+
+    logits: torch.Tensor
+    labels: torch.Tensor
+    valid: torch.Tensor
+
+    def reduce(self, method: str, positions: Optional[Sequence[int]] = None) -> Predictions:
+        """Aggregate the clips at `positions` of every video (all when None) by sum or max.
+
+        A subset gives the predictions of a smaller views x crops setting whose clips are among
+        these ones (see darkvid/datasets/clip_subsets.py), without running the model again.
+        """
+        _check_method(method)
+        keep = list(range(self.logits.shape[1])) if positions is None else list(positions)
+        clips = self.logits[:, keep]
+        video_logits = clips.sum(dim=1) if method == "sum" else clips.max(dim=1).values
+        return Predictions(logits=video_logits.float(), labels=self.labels[:, 0].clone(),
+                           valid=self.valid[:, keep].all(dim=1))
+
+
+@torch.no_grad()
+def predict_clips(
+    model: nn.Module,
+    loader: Iterable,
+    *,
+    num_videos: int,
+    clips_per_video: int,
+    device: torch.device = _CPU,
+    amp: Optional[Amp] = None,
+) -> ClipPredictions:
+    """`predict` without the aggregation: every clip's logits, in dataset order, on every process."""
     model.eval()
     parts = {"logits": [], "labels": [], "indices": [], "valid": []}
     for batch in loader:
@@ -79,10 +116,15 @@ def predict(
         parts["indices"].append(batch.indices.long().cpu())
         parts["valid"].append(batch.valid.to(torch.uint8).cpu())
     gathered = {key: _gather(values, device) for key, values in parts.items()}
-    return aggregate_clips(
+    return place_clips(
         gathered["logits"], gathered["labels"], gathered["indices"], gathered["valid"].bool(),
-        num_videos=num_videos, clips_per_video=clips_per_video, method=method,
+        num_videos=num_videos, clips_per_video=clips_per_video,
     )
+
+
+def _check_method(method: str) -> None:
+    if method not in ("sum", "max"):
+        raise ValueError(f"DATA.ENSEMBLE_METHOD must be sum or max; got {method!r}")
 
 
 def _gather(values: list, device: torch.device) -> torch.Tensor:
@@ -91,7 +133,7 @@ def _gather(values: list, device: torch.device) -> torch.Tensor:
     return all_gather_cat(local.to(device)).cpu()
 
 
-def aggregate_clips(
+def place_clips(
     logits: torch.Tensor,
     labels: torch.Tensor,
     indices: torch.Tensor,
@@ -99,9 +141,8 @@ def aggregate_clips(
     *,
     num_videos: int,
     clips_per_video: int,
-    method: str,
-) -> Predictions:
-    """Place clip rows by dataset index and reduce the clips of each video (sum or max)."""
+) -> ClipPredictions:
+    """Clip rows placed by dataset index into [videos, clips per video, ...]; every clip must be there."""
     total = num_videos * clips_per_video
     if indices.numel() and (indices.min() < 0 or indices.max() >= total):
         raise ValueError(f"clip index {int(indices.max())} outside the {total} clips of {num_videos} videos")
@@ -117,10 +158,8 @@ def aggregate_clips(
     if not seen.all():
         missing = torch.nonzero(~seen).flatten()[:10].tolist()
         raise RuntimeError(f"{int((~seen).sum())} of {total} clips were never predicted (first: {missing})")
-    clips = clips.view(num_videos, clips_per_video, num_classes)
-    video_logits = clips.sum(dim=1) if method == "sum" else clips.max(dim=1).values
-    return Predictions(
-        logits=video_logits.float(),
-        labels=clip_labels.view(num_videos, clips_per_video)[:, 0].clone(),
-        valid=clip_valid.view(num_videos, clips_per_video).all(dim=1),
+    return ClipPredictions(
+        logits=clips.view(num_videos, clips_per_video, num_classes),
+        labels=clip_labels.view(num_videos, clips_per_video),
+        valid=clip_valid.view(num_videos, clips_per_video),
     )

@@ -10,6 +10,8 @@ from typing import Any, Optional
 from fvcore.common.config import CfgNode
 
 from darkvid.config import ConfigError
+from darkvid.datasets.build import build_sampler
+from darkvid.datasets.clip_subsets import ClipSetting, shared_positions
 from darkvid.models import build_model
 from darkvid.predictions import PredictionMeta, PredictionTable, prediction_file_name
 from darkvid.predictions import write_predictions as write_table
@@ -20,7 +22,7 @@ from .bn_adapt import adapt_bn
 from .data_setup import bn_batches, default_data, test_loader
 from .distributed import barrier, current_env
 from .logging import setup_logging
-from .predict import Predictions, predict
+from .predict import ClipPredictions, Predictions, predict_clips
 from .preflight import check_testing
 
 logger = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ def run_test(cfg: CfgNode, data: Any = None) -> Path:
     model.to(env.device)
     if cfg.TEST.ADAPT_BN:
         adapt_bn(model, bn_batches(cfg, data, normal_light=False), cfg.BN.NUM_BATCHES_PRECISE, env.device)
-    paths = [_predict_view(view, model, data, env, checkpoint) for view in views]
+    paths = _predict_views(views, model, data, env, checkpoint)
     barrier()
     return paths[0]
 
@@ -94,21 +96,63 @@ def test_views(cfg: CfgNode) -> list:
     return views
 
 
-def _predict_view(cfg: CfgNode, model: Any, data: Any, env: Any, checkpoint: Optional[Path]) -> Path:
-    split = cfg.TEST.DATA_SELECT
-    test = test_loader(cfg, data, split)
-    preds = predict(
-        model, test.loader, num_videos=test.num_videos, clips_per_video=test.clips_per_video,
-        method=cfg.DATA.ENSEMBLE_METHOD, device=env.device,
+def clip_sources(views: Sequence[CfgNode]) -> list[tuple[int, Optional[list[int]]]]:
+    """For each view, (the view whose clips make it, positions among that view's clips or None for all).
+
+    A view of a split whose clips are all among a larger view's of the same split (1x1 and 1x3
+    within 3x3 as the seed tests) is aggregated from that view's clips instead of predicted again.
+    """
+    settings = [ClipSetting(build_sampler(v, training=False), v.TEST.NUM_SPATIAL_CROPS) for v in views]
+    order = sorted(range(len(views)), key=lambda i: -settings[i].clips_per_video)
+    sources: dict[int, tuple[int, Optional[list[int]]]] = {}
+    for i in order:
+        sources[i] = (i, None)
+        for j in order:
+            if sources.get(j, (None,))[0] != j or settings[j].clips_per_video <= settings[i].clips_per_video:
+                continue
+            if views[j].TEST.DATA_SELECT == views[i].TEST.DATA_SELECT:
+                positions = shared_positions(settings[i], settings[j])
+                if positions is not None:
+                    sources[i] = (j, positions)
+                    break
+    return [sources[i] for i in range(len(views))]
+
+
+def _predict_views(views: Sequence[CfgNode], model: Any, data: Any, env: Any, checkpoint: Optional[Path]) -> list:
+    sources = clip_sources(views)
+    clips: dict[int, tuple[ClipPredictions, list[str]]] = {}
+    for i, view in enumerate(views):
+        if sources[i][0] == i:
+            clips[i] = _predict_clips(view, model, data, env)
+    paths = []
+    for i, view in enumerate(views):
+        source, positions = sources[i]
+        preds = clips[source][0].reduce(view.DATA.ENSEMBLE_METHOD, positions)
+        note = "" if source == i else (f" (its clips among the {views[source].TEST.NUM_ENSEMBLE_VIEWS}x"
+                                       f"{views[source].TEST.NUM_SPATIAL_CROPS} ones)")
+        paths.append(_write_view(view, preds, clips[source][1], env, checkpoint, note))
+    return paths
+
+
+def _predict_clips(cfg: CfgNode, model: Any, data: Any, env: Any) -> tuple[ClipPredictions, list[str]]:
+    """Every clip's logits of the view and the split's video ids, in row order."""
+    test = test_loader(cfg, data, cfg.TEST.DATA_SELECT)
+    clips = predict_clips(
+        model, test.loader, num_videos=test.num_videos, clips_per_video=test.clips_per_video, device=env.device,
         amp=Amp.create(cfg.TRAIN.MIXED_PRECISION, env.device, cfg.TRAIN.MIXED_PRECISION_DTYPE),
     )
+    return clips, [record.rel_path for record in test.loader.dataset.records]
+
+
+def _write_view(cfg: CfgNode, preds: Predictions, ids: Sequence[str], env: Any, checkpoint: Optional[Path],
+                note: str) -> Path:
+    split = cfg.TEST.DATA_SELECT
     path = prediction_path(cfg)
     if env.is_main:
-        ids = [record.rel_path for record in test.loader.dataset.records]
         write_predictions(path, preds, ids, prediction_meta(cfg))
         scores = preds.accuracy()
         logger.info(
-            "tested %s on %s (%d videos): %s -> %s", checkpoint, split, preds.labels.numel(),
+            "tested %s on %s (%d videos)%s: %s -> %s", checkpoint, split, preds.labels.numel(), note,
             "  ".join(f"{k} {v:.2f}" for k, v in scores.items()) or "no labels", path,
         )
     return path

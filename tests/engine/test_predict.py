@@ -5,7 +5,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from darkvid.datasets.dataset import ClipItem
 from darkvid.datasets.loader import collate_clips
-from darkvid.engine.predict import Predictions, aggregate_clips, predict
+from darkvid.engine.predict import Predictions, place_clips, predict
 
 
 class _Echo(nn.Module):
@@ -52,12 +52,12 @@ def test_views_are_aggregated_per_video_in_csv_order(method):
 def test_repeated_clips_are_deduplicated_and_missing_ones_raise():
     logits, labels = _data(2, 2)
     idx = torch.tensor([0, 1, 2, 3, 0])
-    preds = aggregate_clips(logits[idx], torch.tensor([2, 2, 0, 0, 2]), idx, torch.ones(5, dtype=torch.bool),
-                            num_videos=2, clips_per_video=2, method="sum")
+    preds = place_clips(logits[idx], torch.tensor([2, 2, 0, 0, 2]), idx, torch.ones(5, dtype=torch.bool),
+                        num_videos=2, clips_per_video=2).reduce("sum")
     torch.testing.assert_close(preds.logits, logits.view(2, 2, 3).sum(1))
     with pytest.raises(RuntimeError, match="never predicted"):
-        aggregate_clips(logits[:3], torch.zeros(3, dtype=torch.long), torch.arange(3), torch.ones(3, dtype=torch.bool),
-                        num_videos=2, clips_per_video=2, method="sum")
+        place_clips(logits[:3], torch.zeros(3, dtype=torch.long), torch.arange(3), torch.ones(3, dtype=torch.bool),
+                    num_videos=2, clips_per_video=2)
 
 
 def test_accuracy_uses_labelled_valid_videos():
@@ -70,3 +70,16 @@ def test_accuracy_uses_labelled_valid_videos():
     assert acc == {"top1": pytest.approx(100 / 3), "top2": pytest.approx(200 / 3)}
     preds.labels[:] = -1
     assert preds.accuracy() == {}
+
+
+def test_reduce_over_chosen_clip_positions():
+    logits, _ = _data(2, 3)
+    valid = torch.tensor([1, 1, 0, 1, 1, 1]).bool()
+    placed = place_clips(logits, torch.tensor([1, 1, 1, 0, 0, 0]), torch.arange(6), valid, num_videos=2,
+                         clips_per_video=3)
+    subset = placed.reduce("max", positions=[0, 1])
+    torch.testing.assert_close(subset.logits, logits.view(2, 3, 3)[:, :2].max(1).values)
+    assert subset.valid.tolist() == [True, True]  # the invalid clip (video 0, clip 2) is not among them
+    assert placed.reduce("sum").valid.tolist() == [False, True]
+    with pytest.raises(ValueError, match="ENSEMBLE_METHOD"):
+        placed.reduce("mean")

@@ -34,14 +34,14 @@ def _run(tmp_path, checkpoint, adapt, monkeypatch):
     cfg = make_cfg(tmp_path / str(adapt), "MODEL.ARCH", "test_bn", "TEST.CHECKPOINT_FILE_PATH", str(checkpoint),
                    "TEST.ADAPT_BN", str(adapt), "BN.NUM_BATCHES_PRECISE", "2", "BN.ADAPT_GAMMA", "True")
     seen = {}
-    real_predict = tester.predict
+    real_predict = tester.predict_clips
 
     def spy(model, loader, **kw):
         seen["mean"] = model.bn.running_mean.clone()
         seen["var"] = model.bn.running_var.clone()
         return real_predict(model, loader, **kw)
 
-    monkeypatch.setattr(tester, "predict", spy)
+    monkeypatch.setattr(tester, "predict_clips", spy)
     data = RecordingData()
     with tester.run_test(cfg, data=data).open("rb") as handle:
         logits = pickle.load(handle)["video_preds"]
