@@ -2,7 +2,7 @@
 
     python tools/run_pipeline.py [--work-dir DIR] [--data-root DIR] [--preset demo|micro|full]
                                  [--from STEP | --only STEP] [--artefacts DIR] [--list] [--check] [--verbose]
-                                 [--jobs N] [--executor local|slurm]
+                                 [--jobs N] [--executor local|slurm] [--override KEY VALUE ...]
 
 The work directory is laid out like the repository (WORK/data, WORK/exp_*/..., WORK/pseudo), and every step runs
 there what a user would run by hand (exp_*/*/run.sh, test.sh, gen_pseudo_tools, test_ensemble_vote.py,
@@ -52,6 +52,9 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument("--noise", type=float,
                         help="read-noise std of the synthetic dark camera, 8-bit units of linear light "
                              "(default: the preset's)")
+    parser.add_argument("--override", nargs=2, action="append", default=[], metavar=("KEY", "VALUE"),
+                        help="a config KEY VALUE added to every run's overrides after the preset's (e.g. "
+                             "DATA.TEMPORAL_DENOISE 3); repeatable; a changed value reruns the steps it reaches")
     parser.add_argument("--jobs", type=int, help="independent steps run at once (default: the preset's)")
     parser.add_argument("--executor", choices=EXECUTORS, default="local",
                         help="local: subprocesses, each training on its own GPUs; slurm: one submitit job per step")
@@ -107,7 +110,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the pipeline; returns the exit status (1 when a step fails)."""
     args = parse_args(argv)
     try:
-        preset = load_preset(args.preset)
+        preset = load_preset(args.preset).with_overrides(args.override)
     except PresetError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

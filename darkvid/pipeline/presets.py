@@ -5,11 +5,14 @@ pseudo-label stages, and the `KEY VALUE` overrides passed to every run.sh / test
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import yaml
+
+from darkvid.config import ConfigError, get_cfg, merge_overrides
 
 REPO = Path(__file__).resolve().parents[2]
 PRESET_DIR = REPO / "configs" / "pipeline"
@@ -43,10 +46,26 @@ class Preset:
     # pseudo.thresholds "fixed": the seed's hand-set gen_pseudo_tools/presets/stageN.yaml instead of "auto"
     fixed_thresholds: bool = False
     cluster: Optional[dict[str, Any]] = None  # submitit settings per kind of step (darkvid/pipeline/slurm.py)
+    extra_overrides: tuple[str, ...] = ()  # run_pipeline.py --override: after every other override, so they win
+
+    def with_overrides(self, pairs: Sequence[Sequence[str]]) -> "Preset":
+        """This preset with `KEY VALUE` pairs given to every run after all of the preset's own overrides.
+
+        Raises:
+            PresetError: a key that is not a darkvid config key, naming it.
+        """
+        cfg = get_cfg()
+        flat = tuple(str(word) for pair in pairs for word in pair)
+        try:
+            merge_overrides(cfg, list(flat))
+        except (ConfigError, KeyError) as err:
+            raise PresetError(f"--override: {err}") from err
+        return dataclasses.replace(self, extra_overrides=(*self.extra_overrides, *flat))
 
     def run_overrides(self, kind: str, model: str = "") -> list[str]:
-        """The overrides of every run, then those of `kind` (adapt, stage or expert), then the model's."""
-        return [*self.overrides["all"], *self.overrides.get(kind, ()), *self.model_overrides.get(model, ())]
+        """Overrides of every run, then those of `kind` (adapt, stage or expert), the model's, the --override ones."""
+        return [*self.overrides["all"], *self.overrides.get(kind, ()), *self.model_overrides.get(model, ()),
+                *self.extra_overrides]
 
 
 def _flat(mapping: Any, where: str) -> tuple[str, ...]:

@@ -38,3 +38,21 @@ def test_the_pipeline_leaves_thread_counts_to_the_runner(tmp_path, monkeypatch):
     spec.loader.exec_module(module)
     assert module.main(["--preset", "micro", "--work-dir", str(tmp_path), "--list"]) == 0
     assert "OMP_NUM_THREADS" not in os.environ
+
+
+def test_overrides_reach_every_run_and_unknown_keys_are_refused(tmp_path):
+    from darkvid.pipeline.presets import PresetError, load_preset
+
+    preset = load_preset("micro").with_overrides([("DATA.TEMPORAL_DENOISE", "3"), ("DATA.NOISE_AUG_STD", "2.0")])
+    for kind in ("adapt", "stage", "expert"):
+        words = preset.run_overrides(kind)
+        assert words[-4:] == ["DATA.TEMPORAL_DENOISE", "3", "DATA.NOISE_AUG_STD", "2.0"]  # last: they win
+    assert load_preset("micro").run_overrides("adapt") != preset.run_overrides("adapt")
+    try:
+        load_preset("micro").with_overrides([("DATA.NO_SUCH_KEY", "1")])
+    except PresetError as err:
+        assert "DATA.NO_SUCH_KEY" in str(err)
+    else:
+        raise AssertionError("an unknown key was accepted")
+    result = cli("--preset", "micro", "--work-dir", str(tmp_path), "--override", "DATA.NO_SUCH", "1", "--list")
+    assert result.returncode == 2 and "DATA.NO_SUCH" in result.stderr
