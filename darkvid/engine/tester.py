@@ -67,7 +67,8 @@ def run_test(cfg: CfgNode, data: Any = None) -> Path:
     load_weights(checkpoint, model, strict_head=True)
     model.to(env.device)
     if cfg.TEST.ADAPT_BN:
-        adapt_bn(model, bn_batches(cfg, data, normal_light=False), cfg.BN.NUM_BATCHES_PRECISE, env.device)
+        adapt_bn(model, bn_batches(cfg, data, normal_light=False), cfg.BN.NUM_BATCHES_PRECISE, env.device,
+                 train_mode=cfg.BN.ADAPT_MODE == "train", sync=cfg.BN.ADAPT_SYNC)
     paths = _predict_views(views, model, data, env, checkpoint)
     barrier()
     return paths[0]

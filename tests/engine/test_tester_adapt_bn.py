@@ -85,3 +85,21 @@ def test_without_adapt_bn_checkpoint_statistics_are_kept(tmp_path, monkeypatch):
 
 def test_adapt_bn_defaults_to_off(tmp_path):
     assert make_cfg(tmp_path).TEST.ADAPT_BN is False
+
+
+def test_test_only_adaptation_follows_bn_adapt_mode_and_sync(tmp_path, monkeypatch):
+    checkpoint, _ = _checkpoint(tmp_path)
+    seen = []
+    real = tester.adapt_bn
+
+    def spy(*args, **kw):
+        seen.append((kw.get("train_mode"), kw.get("sync")))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(tester, "adapt_bn", spy)
+    for mode, sync in (("eval", "True"), ("train", "False")):
+        cfg = make_cfg(tmp_path / mode, "MODEL.ARCH", "test_bn", "TEST.CHECKPOINT_FILE_PATH", str(checkpoint),
+                       "TEST.ADAPT_BN", "True", "BN.NUM_BATCHES_PRECISE", "2", "BN.ADAPT_MODE", mode,
+                       "BN.ADAPT_SYNC", sync)
+        tester.run_test(cfg, data=FakeData())
+    assert seen == [(False, True), (True, False)]  # the seed preset's train mode, rank 0's statistics
