@@ -179,7 +179,7 @@ _C.MODEL.FC_INIT_STD = 0.01  # (ignored) each network initialises its classifier
 _C.MODEL.USE_CHECKPOINT = False  # activation checkpointing of the blocks chosen by CHECKPOINT_NUM
 _C.MODEL.CHECKPOINT_NUM = [0, 0, 0, 0]  # blocks checkpointed at the start of each stage
 # Weights and input clips in channels-last (NDHWC) memory: the same function, oneDNN's faster 3D
-# convolutions on the CPU (1.5x per training step for the tiny UniFormer and SlowFast; benchmarks/README.md)
+# convolutions on the CPU (1.3-1.7x per training step of the tiny networks; benchmarks/README.md)
 _C.MODEL.CHANNELS_LAST = False
 
 # ---------------------------------------------------------------------------------------------
