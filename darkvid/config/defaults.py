@@ -178,9 +178,7 @@ _C.MODEL.DROPOUT_RATE = 0.5  # dropout before the classifier
 _C.MODEL.FC_INIT_STD = 0.01  # (ignored) each network initialises its classifier as the seed's does
 _C.MODEL.USE_CHECKPOINT = False  # activation checkpointing of the blocks chosen by CHECKPOINT_NUM
 _C.MODEL.CHECKPOINT_NUM = [0, 0, 0, 0]  # blocks checkpointed at the start of each stage
-# Weights and input clips in channels-last (NDHWC) memory: the same function, oneDNN's faster 3D
-# convolutions on the CPU (1.3-1.7x per training step of the tiny networks; benchmarks/README.md)
-_C.MODEL.CHANNELS_LAST = False
+_C.MODEL.CHANNELS_LAST = False  # weights and clips in NDHWC memory: same function, faster CPU 3D convs (benchmarks/)
 
 # ---------------------------------------------------------------------------------------------
 # UniFormer
