@@ -16,10 +16,11 @@ from darkvid.ensemble.io import atomic_write_text, write_csv, write_json
 
 from .benchmark import GROUPS, BenchSet
 
-METRICS = ("final_top1", "best_adapt_bn_top1", "normal_only_top1", "gain", "step_seconds", "wall_seconds")
+METRICS = ("final_top1", "best_adapt_bn_top1", "normal_only_top1", "gain", "lowest_normal_val", "step_seconds",
+           "wall_seconds")
 WALL_FILE = "benchmark_wall.json"  # seconds the last run_benchmark call of a set took, in its work dir
 _HEADER = ("set", "group", "seed", "exposure", "noise", "final top-1 (95% interval)", "best adapt-BN",
-           "normal light only", "gain", "step time (s)", "wall (s)")
+           "normal light only", "gain", "lowest normal val", "step time (s)", "wall (s)")
 
 
 def set_row(bench: BenchSet, summary: dict[str, Any] | None, wall: float | None = None) -> dict[str, Any]:
@@ -33,9 +34,13 @@ def set_row(bench: BenchSet, summary: dict[str, Any] | None, wall: float | None 
     adapt = [v for v in adapt if v is not None]
     normal = next((r.get("test_top1") for r in summary.get("ablation", []) if r.get("key") == "normal_only"), None)
     final, best = sub.get("test_top1"), max(adapt) if adapt else None
+    # does every model at every stage still know the task (normal-light validation)?
+    normal_val = [r.get("normal_val_top1") for stage in summary.get("models", {}).values() for r in stage.values()]
+    normal_val = [v for v in normal_val if v is not None]
     row.update(final_top1=final, final_top1_interval95=sub.get("test_top1_interval95"),
                test_videos=sub.get("test_videos"), best_adapt_bn_top1=best, normal_only_top1=normal,
                gain=None if final is None or best is None else round(final - best, 2),
+               lowest_normal_val=min(normal_val) if normal_val else None,
                step_seconds=summary.get("total_seconds"), wall_seconds=wall)
     return row
 
@@ -84,7 +89,8 @@ def _cells(row: dict[str, Any]) -> list[str]:
     noise = "default" if row["noise"] is None else f"{row['noise']:g}"
     return [row["set"], row["group"], str(row["data_seed"]), exposure, noise,
             _final(row) if row["status"] == "done" else "not run", _num(row["best_adapt_bn_top1"]),
-            _num(row["normal_only_top1"]), _num(row["gain"]), _num(row["step_seconds"], 0),
+            _num(row["normal_only_top1"]), _num(row["gain"]), _num(row["lowest_normal_val"]),
+            _num(row["step_seconds"], 0),
             _num(row["wall_seconds"], 0)]
 
 
@@ -95,7 +101,7 @@ def _stat_cells(group: str, stats: dict[str, dict[str, Any]]) -> list[str]:
 
     return [f"**{group}: mean ± sd** ({stats['final_top1']['sets']} sets)", group, "", "", "",
             cell("final_top1"), cell("best_adapt_bn_top1"), cell("normal_only_top1"), cell("gain"),
-            cell("step_seconds", 0), cell("wall_seconds", 0)]
+            cell("lowest_normal_val"), cell("step_seconds", 0), cell("wall_seconds", 0)]
 
 
 def render_markdown(rows: list[dict[str, Any]], stats: dict[str, Any]) -> str:
@@ -104,7 +110,9 @@ def render_markdown(rows: list[dict[str, Any]], stats: dict[str, Any]) -> str:
              ("Dark test top-1 (%) per synthetic set. Final: the submission, with its 95% Wilson interval; "
              "best adapt-BN: the best model after BN adaptation alone (1x1); normal light only: the "
              "ablation's model trained on normal light, no adaptation, no gamma; gain: final minus best "
-             "adapt-BN. Step time: the sum of the pipeline's step times (steps may overlap); wall: the "
+             "adapt-BN; lowest normal val: the lowest normal-light validation top-1 of any model at any "
+             "stage (does every model still know the task?). Step time: the sum of the pipeline's step "
+             "times (steps may overlap); wall: the "
              "last run_benchmark call on the set (a resumed run counts only what it ran). Group rows: "
              "mean ± sample standard deviation over the sets run; tune sets are where settings were "
              "chosen, eval sets were never used to choose anything."), "",

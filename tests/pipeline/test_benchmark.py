@@ -25,8 +25,9 @@ TOOL = REPO_ROOT / "tools" / "run_benchmark.py"
 def _summary(final, adapt, normal, seconds, videos=400):
     """A summary.json with the keys darkvid/pipeline/report.py writes that the table reads."""
     return {"submission": {"test_top1": final, "test_videos": videos, "test_top1_interval95": [final - 3, final + 2]},
-            "models": {"adapt_bn": {"a": {"test_top1": adapt}, "b": {"test_top1": adapt - 5},
-                                    "c": {"test_top1": None}}},
+            "models": {"adapt_bn": {"a": {"test_top1": adapt, "normal_val_top1": 97.0},
+                                    "b": {"test_top1": adapt - 5}, "c": {"test_top1": None}},
+                       "expert": {"a": {"test_top1": final - 10, "normal_val_top1": 93.5}}},
             "ablation": [{"key": "normal_only", "test_top1": normal}, {"key": "gamma", "test_top1": 40.0}],
             "total_seconds": seconds}
 
@@ -80,6 +81,7 @@ def test_table_rows_means_and_files(tmp_path):
     (tmp_path / "e5" / "benchmark_wall.json").write_text('{"seconds": 840.0}')
     rows = read_rows(sets, tmp_path)
     assert rows[1]["final_top1"] == 88.0 and rows[1]["best_adapt_bn_top1"] == 66.0 and rows[1]["gain"] == 22.0
+    assert rows[1]["lowest_normal_val"] == 93.5  # the expert's, below the adapt-BN model's 97
     assert rows[1]["normal_only_top1"] == 10.0 and rows[1]["wall_seconds"] == 840.0 and rows[2]["wall_seconds"] is None
     assert rows[3]["status"] == "not run" and rows[3]["final_top1"] is None
     stats = group_stats(rows)
@@ -87,7 +89,8 @@ def test_table_rows_means_and_files(tmp_path):
     assert stats["eval"]["gain"]["mean"] == 22.0 and stats["tune"]["final_top1"]["std"] is None
     paths = write_table(rows, tmp_path / "benchmark")
     text = paths["md"].read_text()
-    assert "| e5 | eval | 5 | default | default | 88.00 (85.0-90.0) | 66.00 | 10.00 | 22.00 | 820 | 840 |" in text
+    row = "| e5 | eval | 5 | default | default | 88.00 (85.0-90.0) | 66.00 | 10.00 | 22.00 | 93.50 | 820 | 840 |"
+    assert row in text
     assert "| e8 | eval | 8 | 0.005-0.015 | default | not run |" in text
     assert "**eval: mean ± sd** (2 sets) | eval |" in text and "90.00 ± 2.83" in text
     csv_lines = paths["csv"].read_text().splitlines()
