@@ -7,7 +7,6 @@ Predicting from a bundle needs neither the work directory nor the data root.
 """
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,6 +17,7 @@ import yaml
 import darkvid
 from darkvid.ensemble.config_file import read_mapping
 from darkvid.ensemble.io import atomic_write_text, write_json
+from darkvid.utils.files import file_sha256
 
 from .ensemble import (
     RUN_CHECKPOINT,
@@ -28,20 +28,10 @@ from .ensemble import (
 )
 
 MANIFEST, VOTE_FILE, MODELS_DIR = "manifest.json", "vote.yaml", "models"
-_CHUNK = 1 << 20
 
 
 class BundleError(ValueError):
     """A bundle that fails its manifest check; the message names the file."""
-
-
-def sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def export_bundle(work_dir: Path, out: Path) -> Path:
@@ -81,7 +71,7 @@ def export_bundle(work_dir: Path, out: Path) -> Path:
 
 
 def _manifest(folder: Path, members: list) -> dict[str, Any]:
-    files = {p.relative_to(folder).as_posix(): {"sha256": sha256(p), "bytes": p.stat().st_size}
+    files = {p.relative_to(folder).as_posix(): {"sha256": file_sha256(p), "bytes": p.stat().st_size}
              for p in sorted(folder.rglob("*")) if p.is_file()}
     preprocessing = {}
     for member in members:
@@ -115,7 +105,7 @@ def verify_bundle(folder: Path) -> dict[str, Any]:
         if size != entry["bytes"]:
             kind = "truncated" if size < entry["bytes"] else "changed"
             raise BundleError(f"bundle file {kind}: {path} has {size} bytes, the manifest says {entry['bytes']}")
-        if sha256(path) != entry["sha256"]:
+        if file_sha256(path) != entry["sha256"]:
             raise BundleError(f"bundle file changed: {path} does not match its sha256 in {manifest_path}")
     if VOTE_FILE not in manifest.get("files", {}):
         raise BundleError(f"{manifest_path} does not list {VOTE_FILE}")

@@ -7,9 +7,10 @@ reader (path, label, one probability per class) and every video must be in the p
 """
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Any, Optional
+
+from darkvid.utils.files import working_directory
 
 from .artefacts import Import
 from .check import experiment_of
@@ -79,7 +80,7 @@ def import_problems(imports: dict[str, Import], steps: list[Step], work: Path, p
     """Every problem of the imported files, checked in the work directory as the runs will read them."""
     by_name = {s.name: s for s in steps}
     problems: list[str] = []
-    with contextlib.chdir(work):
+    with working_directory(work):
         for item in imports.values():
             for rel, source in item.files:
                 if rel.endswith(".pyth"):

@@ -9,13 +9,13 @@ done and `--list` says "imported". Later steps read the links as they read a ste
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from darkvid.ensemble.io import atomic_write_text
+from darkvid.utils.files import file_sha256
 
 from .data_root import DATA, PSEUDO_DIR
 from .step import Step, marker_path, read_marker
@@ -65,14 +65,6 @@ def find_imports(steps: list[Step], folders: list[Path]) -> dict[str, Import]:
     return imports
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _link(work: Path, rel: str, source: Path) -> None:
     """WORK/rel becomes a link to `source`; a regular file there (made by a run) is never replaced."""
     target = work / rel
@@ -93,7 +85,7 @@ def _record(rel: str, source: Path, before: dict) -> dict:
     entry = {"path": rel, "source": str(source), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
     old = before.get(rel, {})
     same = all(old.get(k) == entry[k] for k in ("source", "size", "mtime_ns"))
-    entry["sha256"] = old["sha256"] if same and "sha256" in old else sha256(source)
+    entry["sha256"] = old["sha256"] if same and "sha256" in old else file_sha256(source)
     return entry
 
 

@@ -7,10 +7,11 @@ the step itself) will make is not a failure: the step waits for it.
 """
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
+
+from darkvid.utils.files import working_directory
 
 from .data_root import DATA
 from .layout import experiment_config
@@ -60,7 +61,7 @@ def check_step(step: Step, work: Path, producers: dict[str, str], darkvid_preset
         exp, mode, overrides = found
         result.checked = True
         launched = ("TRAIN.ENABLE", "False", *overrides) if mode == "test" else tuple(overrides)  # as launch_exp.sh
-        with contextlib.chdir(work):
+        with working_directory(work):
             problems = _preflight(experiment_config(exp, darkvid_preset, launched), mode)
         for problem in problems:
             makers = {name for out, name in producers.items() if out in problem}
