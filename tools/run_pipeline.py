@@ -29,7 +29,7 @@ from darkvid.pipeline.graph import build_plan, select  # noqa: E402
 from darkvid.pipeline.presets import REPO, Preset, PresetError, available_presets, load_preset  # noqa: E402
 from darkvid.pipeline.runner import Runner, StepFailed  # noqa: E402
 from darkvid.pipeline.slurm import EXECUTORS, ClusterError, runner_hooks  # noqa: E402
-from darkvid.pipeline.start import Start, from_artefacts  # noqa: E402
+from darkvid.pipeline.start import Start, from_artefacts, import_artefacts  # noqa: E402
 from darkvid.pipeline.step import Step, is_complete, state  # noqa: E402
 
 
@@ -86,13 +86,12 @@ def link_tiny_weights(work: Path) -> None:
 def _plan_run(steps: list[Step], work: Path, args: argparse.Namespace, darkvid_preset: Optional[str]
               ) -> tuple[Start, set[str]]:
     """The steps to run and to rerun; with --artefacts (not --only) also the imports and what the start lacks."""
-    if args.artefacts and args.only is None:
-        return from_artefacts(steps, work, [a.resolve() for a in args.artefacts], args.start, darkvid_preset)
-    imported: set[str] = set()
-    if args.artefacts:
-        imported = from_artefacts(steps, work, [a.resolve() for a in args.artefacts], None, darkvid_preset)[1]
+    folders = [a.resolve() for a in args.artefacts]
+    if folders and args.only is None:
+        return from_artefacts(steps, work, folders, args.start, darkvid_preset)
+    imported, problems = import_artefacts(steps, work, folders, darkvid_preset) if folders else (set(), [])
     chosen, force = select(steps, args.start, args.only)
-    return Start(chosen, force), imported
+    return Start(chosen, force, problems=problems), imported
 
 
 def _check(steps: list[Step], run: Start, imported: set[str], work: Path, preset: Preset) -> int:

@@ -86,11 +86,22 @@ def from_artefacts(steps: list[Step], work: Path, folders: list[Path], start: Op
     Raises:
         ArtefactError: a folder is missing, a file is given twice, or the work directory made it already.
     """
+    imported, problems = import_artefacts(steps, work, folders, darkvid_preset)
+    run = plan_start(steps, work, start, imported)
+    run.problems = problems + run.problems
+    return run, imported
+
+
+def import_artefacts(steps: list[Step], work: Path, folders: list[Path], darkvid_preset: Optional[str]
+                     ) -> tuple[set[str], list[str]]:
+    """Link the steps `folders` hold into `work`; returns the imported steps and the imported files' problems.
+
+    Raises:
+        ArtefactError: as `from_artefacts`.
+    """
     from .artefact_checks import import_problems
     from .artefacts import find_imports, place
 
     imports = find_imports(steps, folders)
     place(imports, work)
-    run = plan_start(steps, work, start, set(imports))
-    run.problems = import_problems(imports, steps, work, darkvid_preset) + run.problems
-    return run, set(imports)
+    return set(imports), import_problems(imports, steps, work, darkvid_preset)

@@ -117,6 +117,11 @@ def test_a_pseudo_label_of_an_unknown_video_is_refused_naming_file_and_line(micr
     code, out, _ = _cli(capsys, "--work-dir", str(tmp_path / "work"), "--data-root", str(micro_root),
                         "--artefacts", str(csv.parents[1]), "--check")
     assert code == 1 and f"{csv}:3: video 'nosuch.mp4'" in out
+    # --only with artefacts checks them too, and runs nothing when they are bad
+    code, _, err = _cli(capsys, "--work-dir", str(tmp_path / "work_only"), "--data-root", str(micro_root),
+                        "--artefacts", str(csv.parents[1]), "--only", "stage2")
+    assert code == 2 and f"{csv}:3: video 'nosuch.mp4'" in err
+    assert not (tmp_path / "work_only" / "exp_pseudo_stage2").exists()
 
 
 def test_a_checkpoint_of_another_model_is_refused(tmp_path):
