@@ -141,7 +141,11 @@ def split_gamma(cfg: CfgNode, split: str, gamma: Optional[bool] = None) -> Optio
     """
     wanted = split in cfg.DATA.GAMMA_SPLITS if gamma is None else gamma
     correction = build_gamma(cfg) if wanted else None
-    noise = cfg.DATA.NOISE_AUG_STD if split in cfg.DATA.NOISE_AUG_SPLITS else 0.0
+    noise = 0.0
+    if split in cfg.DATA.NOISE_AUG_SPLITS:
+        from .noise_level import noise_aug_std  # noise_level builds datasets itself
+
+        noise = noise_aug_std(cfg)
     if noise <= 0:
         return correction
     if correction is None:
