@@ -2,11 +2,14 @@
 
 A benchmark file names a pipeline preset and a list of sets, each a synthetic dataset made with one
 generator seed, exposure range and read noise; every set belongs to a group, "tune" (settings were
-chosen on it) or "eval" (never looked at while choosing), so the two are averaged apart. Each set
-runs as one `tools/run_pipeline.py` into WORK_ROOT/<name>/, which resumes as the pipeline does.
+chosen on it) or "eval" (never looked at while choosing), so the two are averaged apart. A
+"variant" names a change to the method (its `extra` flags, e.g. `--override KEY VALUE`): its sets are
+averaged apart from the method as configured. Each set runs as one `tools/run_pipeline.py` into
+WORK_ROOT/<name>/, which resumes as the pipeline does.
 """
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +20,8 @@ import yaml
 from .presets import REPO
 
 GROUPS = ("tune", "eval")  # tune: settings were chosen on it; eval: held out from every choice
-_FILE_KEYS = {"preset", "group", "extra", "sets"}
-_SET_KEYS = {"name", "group", "data_seed", "exposure", "noise", "extra"}
+_FILE_KEYS = {"preset", "group", "variant", "extra", "sets"}
+_SET_KEYS = {"name", "group", "variant", "data_seed", "exposure", "noise", "extra"}
 
 
 class BenchmarkError(ValueError):
@@ -36,6 +39,7 @@ class BenchSet:
     noise: float | None = None  # --noise (None: the generator preset's)
     extra: tuple[str, ...] = ()  # further tools/run_pipeline.py flags, after the file's own
     preset: str = "demo"  # pipeline preset
+    variant: str = ""  # a change to the method these sets measure (e.g. noise_aug); "" the method as configured
 
 
 def _check_keys(where: str, data: Any, allowed: set[str]) -> dict:
@@ -75,9 +79,12 @@ def _set(path: Path, index: int, data: Any, defaults: dict) -> BenchSet:
     noise = data.get("noise")
     if noise is not None and (not isinstance(noise, (int, float)) or noise < 0):
         raise BenchmarkError(f"{where}: 'noise' must be a number >= 0, found {noise!r}")
+    variant = data.get("variant", defaults.get("variant", ""))
+    if not isinstance(variant, str) or not re.fullmatch(r"[A-Za-z0-9_.+-]*", variant):
+        raise BenchmarkError(f"{where}: 'variant' must be a short name (letters, digits, _ . + -), found {variant!r}")
     return BenchSet(name, group, data["data_seed"], exposure, None if noise is None else float(noise),
                     _extra(where, defaults.get("extra")) + _extra(where, data.get("extra")),
-                    str(defaults.get("preset", "demo")))
+                    str(defaults.get("preset", "demo")), variant)
 
 
 def load_benchmark(path: str | Path) -> list[BenchSet]:

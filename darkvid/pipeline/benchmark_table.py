@@ -2,8 +2,8 @@
 
 Per set: final top-1 (the submission) with its 95% interval, the best adapt-BN model's test top-1,
 the normal-light-only ablation row, the gain of the final result over the best adapt-BN model and
-the time; then mean and sample standard deviation of each over the sets of each group. A set
-without a summary is listed as not run and left out of the means.
+the time; then mean and sample standard deviation of each over the sets of each group (a variant's
+sets apart, as "eval + VARIANT"). A set without a summary is listed as not run and left out of the means.
 """
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ _HEADER = ("set", "group", "seed", "exposure", "noise", "final top-1 (95% interv
 
 def set_row(bench: BenchSet, summary: dict[str, Any] | None, wall: float | None = None) -> dict[str, Any]:
     """One set's numbers from its summary.json (None where the summary or the number is missing)."""
-    row: dict[str, Any] = {"set": bench.name, "group": bench.group, "data_seed": bench.data_seed,
+    row: dict[str, Any] = {"set": bench.name, "group": bench.group, "variant": bench.variant,
+                           "data_seed": bench.data_seed,
                            "exposure": list(bench.exposure) if bench.exposure else None, "noise": bench.noise,
                            "status": "not run" if summary is None else "done"}
     summary = summary or {}
@@ -58,13 +59,18 @@ def read_rows(sets: list[BenchSet], work_root: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def group_label(row: dict[str, Any]) -> str:
+    """The group a row is averaged in: its group, or "GROUP + VARIANT" for a variant's sets."""
+    return f"{row['group']} + {row['variant']}" if row.get("variant") else row["group"]
+
+
 def group_stats(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float | int | None]]]:
-    """group -> metric -> mean, sample std (None for fewer than two sets) and the number of sets."""
+    """group label -> metric -> mean, sample std (None for fewer than two sets) and the number of sets."""
     out: dict[str, dict[str, dict[str, float | int | None]]] = {}
-    for group in GROUPS:
-        members = [r for r in rows if r["group"] == group]
-        if not members:
-            continue
+    labels = sorted({group_label(r) for r in rows},
+                    key=lambda label: (GROUPS.index(label.split(" + ")[0]), label))
+    for group in labels:
+        members = [r for r in rows if group_label(r) == group]
         out[group] = {}
         for metric in METRICS:
             values = [r[metric] for r in members if r[metric] is not None]
@@ -87,7 +93,7 @@ def _final(row: dict[str, Any]) -> str:
 def _cells(row: dict[str, Any]) -> list[str]:
     exposure = "default" if row["exposure"] is None else f"{row['exposure'][0]:g}-{row['exposure'][1]:g}"
     noise = "default" if row["noise"] is None else f"{row['noise']:g}"
-    return [row["set"], row["group"], str(row["data_seed"]), exposure, noise,
+    return [row["set"], group_label(row), str(row["data_seed"]), exposure, noise,
             _final(row) if row["status"] == "done" else "not run", _num(row["best_adapt_bn_top1"]),
             _num(row["normal_only_top1"]), _num(row["gain"]), _num(row["lowest_normal_val"]),
             _num(row["step_seconds"], 0),
@@ -115,7 +121,8 @@ def render_markdown(rows: list[dict[str, Any]], stats: dict[str, Any]) -> str:
              "times (steps may overlap); wall: the "
              "last run_benchmark call on the set (a resumed run counts only what it ran). Group rows: "
              "mean ± sample standard deviation over the sets run; tune sets are where settings were "
-             "chosen, eval sets were never used to choose anything."), "",
+             "chosen, eval sets were never used to choose anything; \"eval + X\" rows are the eval sets "
+             "run with the change X (a benchmark file's variant), averaged apart."), "",
              "| " + " | ".join(_HEADER) + " |", "|" + "|".join(" --- " for _ in _HEADER) + "|"]
     lines += ["| " + " | ".join(_cells(r)) + " |" for r in rows]
     lines += ["| " + " | ".join(_stat_cells(g, s)) + " |" for g, s in stats.items()]
@@ -128,7 +135,7 @@ def write_table(rows: list[dict[str, Any]], out: Path) -> dict[str, Path]:
     paths = {"md": out.with_suffix(".md"), "csv": out.with_suffix(".csv"), "json": out.with_suffix(".json")}
     atomic_write_text(paths["md"], render_markdown(rows, stats))
     keys = ["set", "group", "data_seed", "exposure", "noise", "status", "final_top1", "final_top1_interval95",
-            "test_videos", *METRICS[1:]]
+            "test_videos", *METRICS[1:], "variant"]
     write_csv(paths["csv"], [[_csv(r[k]) for k in keys] for r in rows], header=keys)
     write_json(paths["json"], {"sets": rows, "groups": stats})
     return paths

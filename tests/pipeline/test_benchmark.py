@@ -99,6 +99,25 @@ def test_table_rows_means_and_files(tmp_path):
     assert json.loads(paths["json"].read_text())["groups"]["eval"]["final_top1"]["mean"] == 90.0
 
 
+def test_a_variants_sets_are_averaged_apart(tmp_path):
+    path = _write(tmp_path, "group: eval\nvariant: noise_aug\nextra: [--override, DATA.NOISE_AUG_MEASURE, 'True']\n"
+                            "sets: [{name: e5_aug, data_seed: 5}]\n")
+    (aug,) = load_benchmark(path)
+    assert aug.variant == "noise_aug" and aug.extra == ("--override", "DATA.NOISE_AUG_MEASURE", "True")
+    sets = [BenchSet("e5", "eval", 5), BenchSet("e6", "eval", 6), aug]
+    for name, final in [("e5", 88.0), ("e6", 92.0), ("e5_aug", 95.0)]:
+        (tmp_path / name / "report").mkdir(parents=True)
+        (tmp_path / name / "report" / "summary.json").write_text(json.dumps(_summary(final, 70.0, 9.0, 800.0)))
+    stats = group_stats(read_rows(sets, tmp_path))
+    assert list(stats) == ["eval", "eval + noise_aug"]
+    assert stats["eval"]["final_top1"]["mean"] == 90.0 and stats["eval + noise_aug"]["final_top1"]["mean"] == 95.0
+    text = write_table(read_rows(sets, tmp_path), tmp_path / "benchmark")["md"].read_text()
+    assert "| e5_aug | eval + noise_aug | 5 |" in text and "**eval + noise_aug: mean ± sd** (1 sets)" in text
+    with pytest.raises(BenchmarkError, match="'variant' must be a short name"):
+        load_benchmark(_write(tmp_path, "group: eval\nvariant: 'a b'\nsets: [{name: x, data_seed: 1}]\n"))
+    assert {s.variant for s in load_benchmark("eval_noise_aug")} == {"noise_aug"}
+
+
 def test_set_row_without_summary():
     row = set_row(BenchSet("x", "eval", 7), None)
     assert row["status"] == "not run" and row["gain"] is None and row["best_adapt_bn_top1"] is None
