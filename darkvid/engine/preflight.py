@@ -134,6 +134,9 @@ def check_training(cfg: CfgNode, world_size: int) -> None:
         problems.append("MIXUP.ENABLE needs an even batch per process (TRAIN.BATCH_SIZE / processes * AUG.NUM_SAMPLE)")
     if uses_pseudo_labels(cfg) and cfg.TRAIN.PSEUDO_STEP == "alternate" and cfg.TRAIN.GRAD_ACCUM_STEPS > 1:
         problems.append("TRAIN.GRAD_ACCUM_STEPS > 1 needs TRAIN.PSEUDO_STEP sum (alternate steps after every batch)")
+    if cfg.TRAIN.CHECKPOINT_PERIOD < 0:
+        problems.append(f"TRAIN.CHECKPOINT_PERIOD must be 0 (no periodic checkpoints) or more, "
+                        f"got {cfg.TRAIN.CHECKPOINT_PERIOD}")
     if cfg.TRAIN.BEST_SPLIT not in cfg.TRAIN.EVAL_SPLITS:
         problems.append(f"TRAIN.BEST_SPLIT {cfg.TRAIN.BEST_SPLIT!r} (the split that chooses best.pyth) is not "
                         f"in TRAIN.EVAL_SPLITS {list(cfg.TRAIN.EVAL_SPLITS)}")

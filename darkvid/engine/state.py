@@ -98,16 +98,21 @@ def save_training_checkpoint(
     amp: Amp,
     epoch: int,
     state: TrainState,
+    with_optimizer: bool = True,
 ) -> None:
-    """Write a resumable checkpoint (collective: every process must call it; the main one writes)."""
+    """Write a resumable checkpoint (collective: every process must call it; the main one writes).
+
+    Without `with_optimizer` the optimizer and loss-scaler states are stored as None: the file
+    then starts other runs (weights only) but cannot continue this one.
+    """
     rng_states = all_gather_objects(capture_rng_state())
     if not is_main_process():
         return
     save_checkpoint(
         path,
         model=model,
-        optimizer=optimizer,
-        scaler=amp.scaler,
+        optimizer=optimizer if with_optimizer else None,
+        scaler=amp.scaler if with_optimizer else None,
         epoch=epoch,
         cfg=cfg,
         extra={

@@ -112,7 +112,8 @@ def _end_of_epoch(run: TrainingRun, epoch: int) -> None:
     cfg, model, env = run.cfg, run.model, run.env
     last = epoch + 1 == cfg.SOLVER.MAX_EPOCH
     is_eval = last or (epoch + 1) % cfg.TRAIN.EVAL_PERIOD == 0
-    is_ckpt = last or cfg.TRAIN.SAVE_LATEST or (epoch + 1) % cfg.TRAIN.CHECKPOINT_PERIOD == 0
+    period = cfg.TRAIN.CHECKPOINT_PERIOD  # 0: no periodic checkpoints at all, not even the last epoch's
+    is_ckpt = period > 0 and (last or cfg.TRAIN.SAVE_LATEST or (epoch + 1) % period == 0)
     adapting = cfg.BN.USE_PRECISE_STATS
     source_splits = [s for s in cfg.TRAIN.EVAL_SPLITS if adapting and s in cfg.BN.SOURCE_EVAL_SPLITS]
     scores: Dict[str, Dict[str, float]] = {}
@@ -141,18 +142,22 @@ def _end_of_epoch(run: TrainingRun, epoch: int) -> None:
 
 
 def _keep_best(run: TrainingRun, scores: Dict[str, Dict[str, float]], epoch: int) -> None:
-    """Write best.pyth when TRAIN.BEST_SPLIT's top-1 beats the best so far."""
+    """Write best.pyth when TRAIN.BEST_SPLIT's top-1 beats the best so far.
+
+    Runs continue from the periodic checkpoints, never from best.pyth, so TRAIN.BEST_OPTIMIZER_STATE
+    False may leave the optimizer state out of it (a third of the size with AdamW).
+    """
     split = run.cfg.TRAIN.BEST_SPLIT
     top1 = scores[split].get("top1", -math.inf)
     if top1 > run.state.best_top1:
         run.state.best_top1 = top1
-        _save(run, Path(run.cfg.OUTPUT_DIR) / "best.pyth", epoch)
+        _save(run, Path(run.cfg.OUTPUT_DIR) / "best.pyth", epoch, with_optimizer=run.cfg.TRAIN.BEST_OPTIMIZER_STATE)
         logger.info("new best %s top-1 %.2f at epoch %d", split, top1, epoch + 1)
 
 
-def _save(run: TrainingRun, path: Path, epoch: int) -> None:
+def _save(run: TrainingRun, path: Path, epoch: int, with_optimizer: bool = True) -> None:
     save_training_checkpoint(path, cfg=run.cfg, model=run.model, optimizer=run.optimizer, amp=run.amp,
-                             epoch=epoch, state=run.state)
+                             epoch=epoch, state=run.state, with_optimizer=with_optimizer)
 
 
 def evaluate(

@@ -6,6 +6,7 @@ import torch
 
 from darkvid.config import ConfigError
 from darkvid.datasets.dataset import BadVideosError
+from darkvid.engine.tester import run_test
 from darkvid.engine.trainer import fit
 from darkvid.utils.checkpoint import checkpoint_path
 from tests.engine.standins import FakeData, make_cfg
@@ -73,3 +74,24 @@ def test_checkpoints_from_before_bad_video_records_still_resume(tmp_path):
     torch.save(old, path)
     state = fit(make_cfg(tmp_path, "SOLVER.MAX_EPOCH", "2"), data=FakeData())
     assert state.start_epoch == 2 and state.bad_videos == []
+
+
+def test_checkpoint_period_0_writes_best_pyth_alone_and_weights_only_best_keeps_the_weights(tmp_path):
+    data = FakeData()
+    fit(make_cfg(tmp_path / "full", "SOLVER.MAX_EPOCH", "1"), data=data)
+    cfg = make_cfg(tmp_path / "lean", "SOLVER.MAX_EPOCH", "1", "TRAIN.SAVE_LATEST", "True",
+                   "TRAIN.CHECKPOINT_PERIOD", "0", "TRAIN.BEST_OPTIMIZER_STATE", "False")
+    fit(cfg, data=data)
+    assert not (tmp_path / "lean" / "out" / "checkpoints").exists()
+    full = torch.load(tmp_path / "full" / "out" / "best.pyth", weights_only=True)
+    lean = torch.load(tmp_path / "lean" / "out" / "best.pyth", weights_only=True)
+    assert full["optimizer_state"] is not None and lean["optimizer_state"] is None
+    assert lean["epoch"] == full["epoch"] == 0 and lean["best_top1"] == full["best_top1"]
+    for key, value in full["model_state"].items():  # the same training: the switches change only what is written
+        torch.testing.assert_close(lean["model_state"][key], value, rtol=0, atol=0)
+    assert run_test(cfg, data=data).is_file()  # the tester needs the weights alone
+
+
+def test_negative_checkpoint_period_is_refused_naming_the_key(tmp_path):
+    with pytest.raises(ConfigError, match="TRAIN.CHECKPOINT_PERIOD must be 0"):
+        fit(make_cfg(tmp_path, "TRAIN.CHECKPOINT_PERIOD", "-1"), data=FakeData())
