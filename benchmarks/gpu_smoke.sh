@@ -6,7 +6,7 @@
 #
 # On a GPU machine, from the repository root:
 #     bash benchmarks/gpu_smoke.sh
-# Rehearsal on a CPU machine (no AMP, no peak memory; the CPU run took 27 minutes on 2 busy cores):
+# Rehearsal on a CPU machine (no AMP, no peak memory; about 14 minutes on 2 busy cores, benchmarks/README.md):
 #     PY=.venv/bin/python WHEELS= LIMIT=2400 bash benchmarks/gpu_smoke.sh
 #
 # Variables: PY (python), OUT (results folder), WORK (pipeline work dir), SITE / WHEELS (wheels in
