@@ -30,7 +30,7 @@ SMOKE_FREE_GIB = 8.0
 
 @pytest.mark.slow
 def test_smoke_pipeline_runs_end_to_end_on_the_cpu(tmp_path: Path) -> None:
-    """All 30 steps of `smoke`: about 810 s of CPU time, so about 7 minutes on 2 idle cores (benchmarks/README.md)."""
+    """All 30 steps of `smoke`: 814 s of CPU time on 2 shared cores, so an estimated 7 minutes on 2 idle ones."""
     free = shutil.disk_usage(tmp_path).free / 2**30
     if free < SMOKE_FREE_GIB:
         pytest.skip(f"{free:.1f} GiB free under {tmp_path}; the smoke run writes about 4.7 GB of full-size weights "
