@@ -139,7 +139,7 @@ _C.BN.USE_PRECISE_STATS = False  # re-estimate BN statistics on dark clips befor
 _C.BN.NUM_BATCHES_PRECISE = 200  # batches used for the re-estimation
 _C.BN.ADAPT_SPLIT = "train_unlabel"  # split whose clips the statistics are estimated on
 _C.BN.ADAPT_GAMMA = True  # gamma-correct the adaptation clips (False: uncorrected, as the seed did)
-_C.BN.ADAPT_MODE = "eval"  # network mode while re-estimating: eval (BN layers alone in train mode) or train (the seed)
+_C.BN.ADAPT_MODE = "train"  # network mode while re-estimating: train (the seed; dropout, drop path on) or eval
 _C.BN.ADAPT_SYNC = True  # average the statistics over processes (False: each its own; rank 0's are saved, as the seed)
 _C.BN.SOURCE_EVAL_SPLITS = ["val_dry"]  # eval splits scored with statistics of uncorrected training clips
 # (normal light): how well the model knows the task, apart from the domain ([]: all dark, as the seed did)
