@@ -32,7 +32,8 @@ def _paired(vs: dict | None) -> str:
     if not vs:
         return "—"
     verdict = "significant" if vs["significant"] else "not significant"
-    return f"+{vs['gained']} / -{vs['lost']}, p = {vs['p_value']:.3g}, {verdict} at {vs['alpha']}"
+    p = "p < 0.001" if vs["p_value"] < 0.001 else f"p = {vs['p_value']:.3g}"
+    return f"+{vs['gained']} / -{vs['lost']}, {p}, {verdict} at {vs['alpha']}"
 
 
 def _models(summary: dict) -> list[str]:

@@ -53,5 +53,6 @@ def compare_rows(correct: Sequence[np.ndarray | None], alpha: float = ALPHA) -> 
             continue
         result = paired_compare(current, previous)
         out.append({"videos": result.videos, "gained": result.only_first, "lost": result.only_second,
-                    "p_value": round(result.p_value, 4), "significant": result.significant(alpha), "alpha": alpha})
+                    "p_value": float(f"{result.p_value:.3g}"),  # three significant digits, never rounded to 0
+                    "significant": result.significant(alpha), "alpha": alpha})
     return out

@@ -42,6 +42,9 @@ def test_markdown_has_every_section_and_marks_missing_numbers():
     assert "| stage1 | 50 / — |" in text and "| normal light only | 9.09 | — | `a.pkl` |" in text
     assert "| + gamma | 72.73 (43.4-90.3) | +7 / -0, p = 0.0156, significant at 0.05 | `b.pkl` |" in text
     assert "| data | 3.2 |" in text and "| pseudo1 | — |" in text
+    tiny = summary()
+    tiny["ablation"][1]["vs_previous"]["p_value"] = 6.3e-30
+    assert "+7 / -0, p < 0.001, significant at 0.05" in render_markdown(tiny, NAMES)
     assert "12.50 points" in text
 
 

@@ -41,3 +41,12 @@ def test_compare_rows_tests_each_row_against_the_one_above():
     assert out[1]["alpha"] == 0.05
     two = compare_rows([better, mixed])
     assert two[1]["gained"] == 0 and two[1]["lost"] == 2 and not two[1]["significant"]
+
+
+def test_tiny_p_value_keeps_its_magnitude():
+    """396 test videos, 98 gained and none lost: p is about 6e-30 and must not be stored as 0."""
+    base = np.zeros(396, dtype=bool)
+    better = base.copy()
+    better[:98] = True
+    p = compare_rows([base, better])[1]["p_value"]
+    assert 0 < p < 1e-28
