@@ -128,6 +128,8 @@ def pseudo_table(plan: Plan) -> dict[str, dict[str, Any]]:
             "coverage_per_class": [_pct(v) for v in quality.get("coverage_per_class", [])],
             "precision_per_class": [_pct(v) for v in quality.get("precision_per_class", [])],
             "thresholds": data.get("thresholds"),
+            # set when auto.min_selected overrode the thresholds: how many they alone kept
+            "selected_by_thresholds": data.get("selected_by_thresholds") if data.get("floor_applied") else None,
         }
         out[f"stage{stage}"]["hidden_coverage"], out[f"stage{stage}"]["hidden_precision"] = _hidden_quality(
             plan.work, path.with_suffix(".csv"))

@@ -48,18 +48,27 @@ def _models(summary: dict) -> list[str]:
             "![accuracy per stage](accuracy.png)", ""]
 
 
+def _selected(stage: dict) -> str:
+    """Selected / pool, and where the min_selected floor overrode the thresholds, how many they kept."""
+    text = f"{stage['selected']}/{stage['pool']}"
+    by_thresholds = stage.get("selected_by_thresholds")
+    return text if by_thresholds is None else f"{text} (floor; thresholds: {by_thresholds})"
+
+
 def _pseudo(summary: dict, names: Sequence[str]) -> list[str]:
     pseudo = summary["pseudo"]
     if not pseudo:
         return []
-    rows = [(s, f"{p['selected']}/{p['pool']}", _num(p["pool_coverage"]), _num(p["coverage"]), _num(p["precision"]),
+    rows = [(s, _selected(p), _num(p["pool_coverage"]), _num(p["coverage"]), _num(p["precision"]),
              _num(p["target_precision"]), _num(p.get("hidden_coverage")), _num(p.get("hidden_precision")))
             for s, p in pseudo.items()]
     lines = ["## Pseudo labels", "",
              "Selected videos of the pool (total_unlabel); coverage and precision (%) on its labelled ARID "
              "videos; the target precision the automatic thresholds were chosen for (on arid); coverage "
              "and precision on the pool's hidden-label videos where the dataset provides their labels "
-             "(data/dark_unlabel_labels.csv, synthetic sets only).", "",
+             "(data/dark_unlabel_labels.csv, synthetic sets only). \"floor\": the thresholds kept fewer "
+             "videos than the preset's min_selected, so the most confident were kept instead (labels the "
+             "models are unsure of).", "",
              *_table(("stage", "selected", "pool %", "coverage", "precision", "target", "hidden coverage",
                       "hidden precision"), rows), "",
              "Per class (coverage / precision, %):", ""]

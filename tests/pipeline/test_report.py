@@ -42,6 +42,9 @@ def test_markdown_has_every_section_and_marks_missing_numbers():
     assert "| stage1 | 50 / — |" in text and "| normal light only | 9.09 | — | `a.pkl` |" in text
     assert "| + gamma | 72.73 (43.4-90.3) | +7 / -0, p = 0.0156, significant at 0.05 | `b.pkl` |" in text
     assert "| data | 3.2 |" in text and "| pseudo1 | — |" in text
+    floored = summary()
+    floored["pseudo"]["stage1"]["selected_by_thresholds"] = 2
+    assert "| stage1 | 5/22 (floor; thresholds: 2) |" in render_markdown(floored, NAMES)
     tiny = summary()
     tiny["ablation"][1]["vs_previous"]["p_value"] = 6.3e-30
     assert "+7 / -0, p < 0.001, significant at 0.05" in render_markdown(tiny, NAMES)
