@@ -71,11 +71,17 @@ def bn_batches(cfg: CfgNode, data: Any, *, normal_light: bool,
     """A loader factory for `adapt_bn`: the only place that picks BN adaptation's clips.
 
     Args:
-        normal_light: uncorrected labelled training clips (for BN.SOURCE_EVAL_SPLITS); otherwise
-            BN.ADAPT_SPLIT, gamma-corrected when BN.ADAPT_GAMMA.
+        normal_light: uncorrected labelled training clips (for BN.SOURCE_EVAL_SPLITS), also without
+            noise augmentation, since those splits are clean normal light; otherwise BN.ADAPT_SPLIT,
+            gamma-corrected when BN.ADAPT_GAMMA.
         watch: wraps the loader (the trainer's bad-video tally), if given.
     """
     split, gamma = (SOURCE_SPLIT, False) if normal_light else (cfg.BN.ADAPT_SPLIT, cfg.BN.ADAPT_GAMMA)
+    if normal_light and cfg.DATA.NOISE_AUG_SPLITS:
+        cfg = cfg.clone()
+        cfg.defrost()
+        cfg.DATA.NOISE_AUG_SPLITS = []
+        cfg.freeze()
     build = functools.partial(data.build_loader, cfg, split, gamma=gamma)
     if watch is None:
         return build
