@@ -75,6 +75,7 @@ _C.DATA.SPATIAL_DENOISE_KIND = "box"  # spatial filter: box or gaussian
 _C.DATA.STANDARDISE = False  # per-clip standardisation of corrected clips (DarkNorm): each channel to the target below
 _C.DATA.STANDARDISE_TARGET = [0.45, 0.225]  # [mean, std] in [0, 1] after standardisation (DATA.MEAN/STD: unit input)
 _C.DATA.NOISE_AUG_STD = 0.0  # read noise added to NOISE_AUG_SPLITS clips, 8-bit units of linear light; 0 off
+_C.DATA.NOISE_AUG_PROB = 1.0  # fraction of those clips that get it (the rest stay clean); 1: every clip
 _C.DATA.NOISE_AUG_SPLITS = ["train_label"]  # splits whose clips get the noise augmentation (normal-light training)
 _C.DATA.NOISE_AUG_MEASURE = False  # measure NOISE_AUG_STD from the data at start (datasets/noise_level.py) instead
 _C.DATA.NOISE_AUG_MEASURE_SPLITS = ["total_unlabel"]  # dark splits whose noise-to-brightness ratio is matched

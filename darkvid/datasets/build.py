@@ -146,11 +146,13 @@ def split_gamma(cfg: CfgNode, split: str, gamma: Optional[bool] = None) -> Optio
         from .noise_level import noise_aug_std  # noise_level builds datasets itself
 
         noise = noise_aug_std(cfg)
-    if noise <= 0:
+    prob = float(cfg.DATA.NOISE_AUG_PROB)
+    if noise <= 0 or prob <= 0:
         return correction
     if correction is None:
-        return DarkFrameTreatment(mode="fixed", gamma=1.0, noise_std=noise, correct=False)
-    return replace(correction if isinstance(correction, DarkFrameTreatment) else _treatment(cfg), noise_std=noise)
+        return DarkFrameTreatment(mode="fixed", gamma=1.0, noise_std=noise, noise_prob=prob, correct=False)
+    base = correction if isinstance(correction, DarkFrameTreatment) else _treatment(cfg)
+    return replace(base, noise_std=noise, noise_prob=prob)
 
 
 def build_gamma(cfg: CfgNode) -> Optional[GammaCorrection]:

@@ -143,6 +143,8 @@ class DarkFrameTreatment(GammaCorrection):
         spatial_kind: "box" or "gaussian".
         standardise: per-clip standardisation to (mean, std), or None.
         noise_std: read noise added before everything, 8-bit units of linear light (0: off).
+        noise_prob: chance that a call adds the noise (1: every clip); clean clips keep the
+            normal-light task seen as it is tested.
         correct: apply the gamma step (False: a split that only gets noise augmentation).
     """
 
@@ -153,6 +155,7 @@ class DarkFrameTreatment(GammaCorrection):
     spatial_kind: str = "box"
     standardise: tuple[float, float] | None = None
     noise_std: float = 0.0
+    noise_prob: float = 1.0
     correct: bool = True
 
     def __post_init__(self) -> None:
@@ -162,11 +165,14 @@ class DarkFrameTreatment(GammaCorrection):
         for name, k in (("temporal", self.temporal_k), ("spatial", self.spatial_k)):
             if k < 1 or k % 2 == 0:
                 raise ValueError(f"{name} denoising size must be odd and >= 1; got {k}")
+        if not 0.0 <= self.noise_prob <= 1.0:
+            raise ValueError(f"noise augmentation probability must be in [0, 1]; got {self.noise_prob}")
 
     def __call__(self, frames: np.ndarray) -> tuple[np.ndarray, float]:
         """Treated frames and the (main) gamma used (1.0 without correction)."""
         _check(frames)
-        raw = add_linear_noise(frames, self.noise_std) if self.noise_std > 0 else frames
+        noisy = self.noise_std > 0 and (self.noise_prob >= 1.0 or np.random.random() < self.noise_prob)
+        raw = add_linear_noise(frames, self.noise_std) if noisy else frames
         out, gamma = super().__call__(raw) if self.correct else (raw, 1.0)
         floats = None
         if self.correct and self.dual_mild > 0:

@@ -110,3 +110,15 @@ def test_treatment_chains_the_configured_steps():
     assert g == 1.0 and not np.array_equal(noise_only, clip)
     with pytest.raises(ValueError, match="odd"):
         DarkFrameTreatment(temporal_k=4)
+
+
+def test_noise_probability_leaves_the_other_clips_clean():
+    clip = _dark_clip(6)
+    half = DarkFrameTreatment("fixed", 1.0, noise_std=3.0, noise_prob=0.5, correct=False)
+    np.random.seed(0)
+    clean = [np.array_equal(half(clip)[0], clip) for _ in range(200)]
+    assert 70 <= sum(clean) <= 130  # binomial(200, 0.5): outside this range with p < 1e-4
+    never = DarkFrameTreatment("fixed", 1.0, noise_std=3.0, noise_prob=0.0, correct=False)
+    assert all(np.array_equal(never(clip)[0], clip) for _ in range(20))
+    with pytest.raises(ValueError, match="probability"):
+        DarkFrameTreatment(noise_std=3.0, noise_prob=1.5)

@@ -59,3 +59,7 @@ def test_noise_augmentation_reaches_normal_light_training_only(layout):
     assert item.gamma == 1.0 and item.clip.shape[1] == 4
     both = split_gamma(tiny_cfg(layout, "DATA.NOISE_AUG_STD", "2.0", "DATA.NOISE_AUG_SPLITS", "['test']"), "test")
     assert both.correct and both.noise_std == 2.0 and both.gamma == 0.25
+    half = build_dataset(tiny_cfg(layout, "DATA.NOISE_AUG_STD", "4.0", "DATA.NOISE_AUG_PROB", "0.5"), "train_label")
+    assert half.gamma.noise_prob == 0.5 and train.noise_prob == 1.0
+    assert build_dataset(tiny_cfg(layout, "DATA.NOISE_AUG_STD", "4.0", "DATA.NOISE_AUG_PROB", "0.0"),
+                         "train_label").gamma is None
