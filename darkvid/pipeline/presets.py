@@ -110,7 +110,8 @@ def load_preset(name_or_path: str) -> Preset:
     if pseudo.get("thresholds", "auto") not in ("auto", "fixed"):
         raise PresetError(f"{path}: pseudo.thresholds must be auto or fixed, got {pseudo['thresholds']!r}")
     return Preset(
-        name=path.stem, source=path, generator=data.get("generator"), darkvid_preset=data.get("darkvid_preset"),
+        name=path.stem, source=path.resolve(),  # absolute: the report step runs in the work directory
+        generator=data.get("generator"), darkvid_preset=data.get("darkvid_preset"),
         stages=stages, jobs=max(1, int(data.get("jobs", 1))), vote_search=bool(data.get("vote_search", False)),
         ablation_model=str(data.get("ablation_model", "uniformer_b32_k600")),
         target_precision=float(pseudo.get("target_precision", 0.95)),

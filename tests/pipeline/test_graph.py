@@ -134,3 +134,16 @@ def test_generator_flags_reach_the_data_step_and_views_share_one_process(tmp_pat
     assert load_preset("full").search_weights is False  # the seed's fixed pseudo-label weights on real data
     adapt = steps["adapt_bn.uniformer_b32_k600"].commands[0].argv  # the ablation model: 3x3 test at every stage
     assert "test:3:3" in yaml.safe_load(adapt[adapt.index("TEST.EXTRA_VIEWS") + 1])
+
+
+def test_a_preset_given_by_relative_path_reaches_the_report_step_absolute(tmp_path, monkeypatch):
+    """The report step runs in the work directory, so a path relative to the caller's must not reach it."""
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "three.yaml").write_text("generator: micro\ndarkvid_preset: tiny\nstages: 3\n")
+    monkeypatch.chdir(tmp_path)
+    preset = load_preset("mine/three.yaml")
+    assert preset.source == tmp_path / "mine" / "three.yaml" and preset.stages == 3
+    report = build_plan(preset, tmp_path / "work")[-1]
+    words = report.commands[0].argv
+    assert words[words.index("--preset") + 1] == str(tmp_path / "mine" / "three.yaml")
+
