@@ -2,10 +2,12 @@
 
 With --artefacts the run starts at --from STEP (default: the step after the last imported one) and
 runs that step, everything after it, and the earlier steps these depend on, stopping at steps that
-are complete or imported. An earlier step that would have to run is a missing artefact, not a reason
-to train from scratch; so is a file a running step reads that an imported step was given without
-(the predictions of an imported checkpoint, say). Only the data step may still run (it generates or
-checks the dataset), and the report, which reads whatever exists, does not pull in earlier steps.
+are complete or imported. --from reruns its steps; without it a step that completed with the same
+fingerprint is skipped, so repeating the command resumes the run. An earlier step that would have to
+run is a missing artefact, not a reason to train from scratch; so is a file a running step reads
+that an imported step was given without (the predictions of an imported checkpoint, say). Only the
+data step may still run (it generates or checks the dataset), and the report, which reads whatever
+exists, does not pull in earlier steps.
 """
 from __future__ import annotations
 
@@ -50,7 +52,8 @@ def plan_start(steps: list[Step], work: Path, start: Optional[str], imported: se
         if name != REPORT and not earlier_done:
             todo += by_name[name].deps
     chosen = [s for s in steps if s.name in keep]
-    force = {s.name for s in steps[first:]} - imported
+    # Only --from reruns what has completed; without it the same command continues an interrupted run.
+    force = ({s.name for s in steps[first:]} - imported) if start is not None else set()
     result = Start(chosen, force, {s.name for s in steps} - keep)
     label = f"--from {start}" if start else f"the run after the imported {steps[first - 1].name}"
     for step in chosen:

@@ -162,3 +162,17 @@ def test_the_seeds_pseudo_labels_name_only_pool_videos():
     pool = shared_path("seed_data", "total_unlabel.csv")
     for stage in (1, 2, 3, 4):
         assert pseudo_csv_problems(shared_path("seed_data", "pseudo", f"stage{stage}.csv"), pool, CLASSES) == []
+
+
+def test_only_from_reruns_completed_steps_after_the_imports(tmp_path):
+    """Repeating an --artefacts command resumes it (a finished stage is not retrained); --from reruns."""
+    from darkvid.pipeline.graph import build_plan
+    from darkvid.pipeline.presets import load_preset
+    from darkvid.pipeline.start import plan_start
+
+    steps = build_plan(load_preset("micro"), tmp_path)
+    imported = {f"stage1.{m}" for m in MODELS} | {"pseudo2"}
+    assert plan_start(steps, tmp_path, None, imported).force == set()
+    rerun = plan_start(steps, tmp_path, "stage2", imported).force
+    assert {f"stage2.{m}" for m in MODELS} <= rerun and "ensemble" in rerun and not rerun & imported
+
