@@ -147,7 +147,9 @@ def split_gamma(cfg: CfgNode, split: str, gamma: Optional[bool] = None) -> Optio
 
         noise = noise_aug_std(cfg)
     prob = float(cfg.DATA.NOISE_AUG_PROB)
-    if noise <= 0 or prob <= 0:
+    if not 0.0 <= prob <= 1.0:
+        raise ValueError(f"config key 'DATA.NOISE_AUG_PROB' must be in [0, 1]; got {prob}")
+    if noise <= 0 or prob == 0:
         return correction
     if correction is None:
         return DarkFrameTreatment(mode="fixed", gamma=1.0, noise_std=noise, noise_prob=prob, correct=False)

@@ -63,3 +63,5 @@ def test_noise_augmentation_reaches_normal_light_training_only(layout):
     assert half.gamma.noise_prob == 0.5 and train.noise_prob == 1.0
     assert build_dataset(tiny_cfg(layout, "DATA.NOISE_AUG_STD", "4.0", "DATA.NOISE_AUG_PROB", "0.0"),
                          "train_label").gamma is None
+    with pytest.raises(ValueError, match="DATA.NOISE_AUG_PROB"):
+        split_gamma(tiny_cfg(layout, "DATA.NOISE_AUG_STD", "4.0", "DATA.NOISE_AUG_PROB", "-0.5"), "train_label")

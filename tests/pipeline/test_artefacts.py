@@ -175,4 +175,3 @@ def test_only_from_reruns_completed_steps_after_the_imports(tmp_path):
     assert plan_start(steps, tmp_path, None, imported).force == set()
     rerun = plan_start(steps, tmp_path, "stage2", imported).force
     assert {f"stage2.{m}" for m in MODELS} <= rerun and "ensemble" in rerun and not rerun & imported
-

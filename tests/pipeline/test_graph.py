@@ -146,4 +146,3 @@ def test_a_preset_given_by_relative_path_reaches_the_report_step_absolute(tmp_pa
     report = build_plan(preset, tmp_path / "work")[-1]
     words = report.commands[0].argv
     assert words[words.index("--preset") + 1] == str(tmp_path / "mine" / "three.yaml")
-
