@@ -83,8 +83,6 @@ class Plan:
         first = TEST if last else POOL
         extra = ["DATA.PSEUDO_CSV", pseudo_csv_from_data(self.last)] if stage is None else []
         views = [ARID, TEST] if not last else [ARID, *TEST_VIEWS, *(ARID_VIEWS if self.preset.vote_search else ())]
-        if not last and model == self.preset.ablation_model:
-            views.append(TEST_VIEWS[-1])  # the ablation's "+ 3 views x 3 crops" row at every stage
         # One process trains and makes every prediction (TEST.EXTRA_VIEWS): no start-up per view.
         others = [v.spec for v in views if v != first]
         extra_views = ["TEST.EXTRA_VIEWS", repr(others)] if others else []

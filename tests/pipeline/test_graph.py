@@ -132,8 +132,10 @@ def test_generator_flags_reach_the_data_step_and_views_share_one_process(tmp_pat
     # the values in demo.yaml
     assert (pseudo["target_precision"], pseudo["min_selected"], pseudo["search_weights"]) == (0.9, 32, True)
     assert load_preset("full").search_weights is False  # the seed's fixed pseudo-label weights on real data
-    adapt = steps["adapt_bn.uniformer_b32_k600"].commands[0].argv  # the ablation model: 3x3 test at every stage
-    assert "test:3:3" in yaml.safe_load(adapt[adapt.index("TEST.EXTRA_VIEWS") + 1])
+    # No 3x3 test pass before the last stage, not even for the ablation model (its rows read 1x1 files).
+    for name in ("adapt_bn.uniformer_b32_k600", "stage3.uniformer_b32_k600", "stage3.sf32_k700"):
+        argv = steps[name].commands[0].argv
+        assert yaml.safe_load(argv[argv.index("TEST.EXTRA_VIEWS") + 1]) == ["arid:1:1", "test:1:1"]
 
 
 def test_a_preset_given_by_relative_path_reaches_the_report_step_absolute(tmp_path, monkeypatch):
@@ -146,3 +148,17 @@ def test_a_preset_given_by_relative_path_reaches_the_report_step_absolute(tmp_pa
     report = build_plan(preset, tmp_path / "work")[-1]
     words = report.commands[0].argv
     assert words[words.index("--preset") + 1] == str(tmp_path / "mine" / "three.yaml")
+
+
+def test_every_ablation_row_reads_a_file_some_step_writes(tmp_path):
+    """The ablation table costs no prediction pass of its own: its rows read the steps' outputs."""
+    from darkvid.pipeline import ablation
+    from darkvid.pipeline.steps import Plan
+
+    preset = load_preset("demo")
+    written = {out for step in build_plan(preset, tmp_path) for out in step.outputs}
+    rows = ablation.rows(Plan(preset, tmp_path))
+    assert {r.file for r in rows} <= written
+    keys = [r.key for r in rows]
+    assert keys[3:9] == ["bn_gamma", "stage1", "stage2", "stage3", "stage4", "views"]
+    assert all(r.file.endswith("x1x1.pkl") for r in rows[:8]) and rows[8].file.endswith("x3x3.pkl")
