@@ -184,6 +184,7 @@ _C.MODEL.FC_INIT_STD = 0.01  # (ignored) each network initialises its classifier
 _C.MODEL.USE_CHECKPOINT = False  # activation checkpointing of the blocks chosen by CHECKPOINT_NUM
 _C.MODEL.CHECKPOINT_NUM = [0, 0, 0, 0]  # blocks checkpointed at the start of each stage
 _C.MODEL.CHANNELS_LAST = False  # weights and clips in NDHWC memory: same function, faster CPU 3D convs (benchmarks/)
+_C.MODEL.FRAME_CONV_STEM = False  # clip-reading Conv3d layers as per-frame 2D convs: same function, faster thin stems
 
 # ---------------------------------------------------------------------------------------------
 # UniFormer

@@ -13,6 +13,8 @@ from torch import nn
 
 from darkvid.config import ConfigError
 
+from .frame_conv import use_frame_convs
+
 ModelBuilder = Callable[[CfgNode], nn.Module]
 MODEL_REGISTRY: Dict[str, ModelBuilder] = {}
 
@@ -40,6 +42,8 @@ def build_model(cfg: CfgNode) -> nn.Module:
     if arch not in MODEL_REGISTRY:
         raise ConfigError(f"config key 'MODEL.ARCH' is {arch!r}; known architectures: {sorted(MODEL_REGISTRY)}")
     model = MODEL_REGISTRY[arch](cfg)
+    if cfg.MODEL.FRAME_CONV_STEM:
+        use_frame_convs(model)
     if cfg.MODEL.CHANNELS_LAST:
         use_channels_last(model)
     return model

@@ -1,13 +1,14 @@
-"""Training steps and test clips per second of each tiny network, contiguous against channels-last memory.
+"""Training steps and test clips per second of each tiny network with a model switch off and on.
 
-MODEL.CHANNELS_LAST keeps weights and clips in NDHWC memory. The network computes the same function;
-only which convolution kernels the CPU runs changes. Both layouts are built from the same weights
-in one process and timed alternately, repeat by repeat, so a busy machine slows both alike: report
-the ratio, not the absolute numbers.
+The switches compared here compute the same function and change only which CPU kernels run:
+MODEL.CHANNELS_LAST (weights and clips in NDHWC memory) and MODEL.FRAME_CONV_STEM (the convolutions
+that read the clip as per-frame 2D convolutions). Both variants are built from the tiny preset
+(all its other keys as configured) with the same weights in one process and timed alternately,
+repeat by repeat, so a busy machine slows both alike: report the ratio, not the absolute numbers.
 
 Example:
-    python benchmarks/channels_last.py                 # the tiny CPU networks, batch 8, one thread
-    python benchmarks/channels_last.py --threads 2 --repeats 5
+    python benchmarks/model_switch.py                  # MODEL.CHANNELS_LAST, batch 8, one thread
+    python benchmarks/model_switch.py --key MODEL.FRAME_CONV_STEM --repeats 5
 """
 from __future__ import annotations
 
@@ -27,13 +28,14 @@ from darkvid.config import load_config  # noqa: E402
 from darkvid.models import build_model  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+SWITCHES = ("MODEL.CHANNELS_LAST", "MODEL.FRAME_CONV_STEM")
 TINY = {"uniformer": "configs/tiny/uniformer.yaml", "mvit": "configs/tiny/mvit.yaml", "sf": "configs/tiny/sf.yaml"}
 
 
-def _models(config: str) -> tuple[torch.nn.Module, torch.nn.Module, torch.Tensor]:
+def _models(config: str, key: str) -> tuple[torch.nn.Module, torch.nn.Module, torch.Tensor]:
     path = REPO / config
-    plain = build_model(load_config(path, ["MODEL.CHANNELS_LAST", "False"]))
-    fast = build_model(load_config(path, ["MODEL.CHANNELS_LAST", "True"]))
+    plain = build_model(load_config(path, [key, "False"]))
+    fast = build_model(load_config(path, [key, "True"]))
     fast.load_state_dict(plain.state_dict())
     cfg = load_config(path)
     return plain, fast, torch.randn(8, 3, cfg.DATA.NUM_FRAMES, cfg.DATA.TRAIN_CROP_SIZE, cfg.DATA.TRAIN_CROP_SIZE)
@@ -66,34 +68,34 @@ def _seconds(fn: Callable[[], None], calls: int) -> float:
     return (time.perf_counter() - start) / calls
 
 
-def measure(config: str, repeats: int, calls: int) -> dict[str, float]:
-    """Median seconds per training step and per test batch of 8 clips, each layout, alternating."""
-    plain, fast, clip = _models(config)
-    times: dict[str, list[float]] = {k: [] for k in ("train_plain", "train_cl", "test_plain", "test_cl")}
+def measure(config: str, key: str, repeats: int, calls: int) -> dict[str, float]:
+    """Median seconds per training step and per test batch of 8 clips, `key` off and on, alternating."""
+    plain, fast, clip = _models(config, key)
+    times: dict[str, list[float]] = {k: [] for k in ("train_off", "train_on", "test_off", "test_on")}
     for _ in range(repeats):
-        times["train_plain"].append(_seconds(_train_step(plain, clip), calls))
-        times["train_cl"].append(_seconds(_train_step(fast, clip), calls))
-        times["test_plain"].append(_seconds(_test_batch(plain, clip), calls))
-        times["test_cl"].append(_seconds(_test_batch(fast, clip), calls))
+        times["train_off"].append(_seconds(_train_step(plain, clip), calls))
+        times["train_on"].append(_seconds(_train_step(fast, clip), calls))
+        times["test_off"].append(_seconds(_test_batch(plain, clip), calls))
+        times["test_on"].append(_seconds(_test_batch(fast, clip), calls))
     return {k: statistics.median(v) for k, v in times.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--key", default="MODEL.CHANNELS_LAST", choices=SWITCHES, help="the switch to compare")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the demo runs two 1-thread steps)")
     parser.add_argument("--repeats", type=int, default=3, help="alternating repeats; the median is reported")
     parser.add_argument("--calls", type=int, default=5, help="steps per repeat")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, {args.threads} thread(s), "
-          f"batch 8, median of {args.repeats} x {args.calls}")
-    print("| network | train step: contiguous / channels-last (s) | speed-up | test batch: contiguous / "
-          "channels-last (s) | speed-up |")
+          f"batch 8, median of {args.repeats} x {args.calls}, {args.key} off / on")
+    print("| network | train step: off / on (s) | speed-up | test batch: off / on (s) | speed-up |")
     print("| --- | --- | --- | --- | --- |")
     for name, config in TINY.items():
-        t = measure(config, args.repeats, args.calls)
-        print(f"| {name} | {t['train_plain']:.3f} / {t['train_cl']:.3f} | {t['train_plain'] / t['train_cl']:.2f}x "
-              f"| {t['test_plain']:.3f} / {t['test_cl']:.3f} | {t['test_plain'] / t['test_cl']:.2f}x |", flush=True)
+        t = measure(config, args.key, args.repeats, args.calls)
+        print(f"| {name} | {t['train_off']:.3f} / {t['train_on']:.3f} | {t['train_off'] / t['train_on']:.2f}x "
+              f"| {t['test_off']:.3f} / {t['test_on']:.3f} | {t['test_off'] / t['test_on']:.2f}x |", flush=True)
 
 
 if __name__ == "__main__":
