@@ -80,6 +80,16 @@ def measure(config: str, key: str, repeats: int, calls: int) -> dict[str, float]
     return {k: statistics.median(v) for k, v in times.items()}
 
 
+def cpu_kernels() -> str:
+    """The vector unit oneDNN picks here, and whether the CPU has AMX: which switch pays depends on it."""
+    flags = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        flags = next((line for line in cpuinfo.read_text().splitlines() if line.startswith("flags")), "")
+    amx = "with AMX" if "amx_tile" in flags.split() else "no AMX"
+    return f"{platform.machine()} {torch.backends.cpu.get_cpu_capability()} ({amx})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--key", default="MODEL.CHANNELS_LAST", choices=SWITCHES, help="the switch to compare")
@@ -88,7 +98,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=5, help="steps per repeat")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print(f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, {args.threads} thread(s), "
+    print(f"# {cpu_kernels()}, torch {torch.__version__}, {args.threads} thread(s), "
           f"batch 8, median of {args.repeats} x {args.calls}, {args.key} off / on")
     print("| network | train step: off / on (s) | speed-up | test batch: off / on (s) | speed-up |")
     print("| --- | --- | --- | --- | --- |")
