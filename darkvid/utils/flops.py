@@ -18,7 +18,7 @@ from torch import nn
 
 SDPA_OP = "aten::scaled_dot_product_attention"
 
-# Element-wise, pooling and reduction ops: a few flops per activation, which fvcore's convention
+# Element-wise, padding, pooling and reduction ops: a few flops per activation at most, which fvcore's convention
 # (and the published GFLOPs of these networks) leaves out.
 CHEAP_OPS = (
     "aten::add", "aten::add_", "aten::sub", "aten::rsub", "aten::mul", "aten::mul_", "aten::div",
@@ -26,6 +26,7 @@ CHEAP_OPS = (
     "aten::sum", "aten::max_pool3d", "aten::avg_pool3d", "aten::adaptive_avg_pool3d",
     "aten::bernoulli_", "aten::feature_dropout", "aten::repeat", "aten::expand_as",
     "aten::upsample_trilinear3d", "aten::upsample_linear1d", "aten::upsample_bilinear2d",
+    "aten::pad", "aten::constant_pad_nd",  # zero padding: a copy, no arithmetic (MODEL.FRAME_CONV_STEM)
 )
 
 Inputs = Union[torch.Tensor, Tuple[Any, ...]]
