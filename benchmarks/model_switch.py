@@ -81,7 +81,7 @@ def measure(config: str, key: str, repeats: int, calls: int) -> dict[str, float]
 
 
 def cpu_kernels() -> str:
-    """The vector unit oneDNN picks here, and whether the CPU has AMX: which switch pays depends on it."""
+    """The CPU capability PyTorch dispatches to, and whether the CPU has AMX: which switch pays depends on it."""
     flags = ""
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
