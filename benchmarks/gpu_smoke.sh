@@ -58,6 +58,7 @@ EOF
 } >"$SUMMARY" 2>&1
 
 # The smoke preset with AMP switched on (TRAIN.MIXED_PRECISION True on every run): a preset file in $OUT.
+# configs/gpu/_common.yaml sets it too since 2026-12-01; the override keeps this check independent of it.
 PRESET="$WORK.smoke_amp.yaml"
 "$PY" - "$PRESET" <<'EOF'
 import sys, yaml
