@@ -59,16 +59,3 @@ def test_seed_preset_takes_fp16_and_full_keeps_auto() -> None:
         cfg = load_config(config, load_preset(preset).run_overrides("stage", "mvit_b32_k600"))
         assert cfg.TRAIN.MIXED_PRECISION_DTYPE == expected, preset
 
-
-@pytest.mark.parametrize("preset", ["full", "seed", "smoke"])
-def test_gpu_presets_train_with_amp_as_the_seed(preset: str) -> None:
-    """The seed always autocast; the GPU configs say so, for every exp_* folder and kind of step."""
-    for folder in sorted(REPO.glob("exp_*/*/config.yaml")):
-        kind = "adapt" if "adapt_bn" in str(folder) else ("expert" if "experts" in str(folder) else "stage")
-        cfg = load_config(folder, load_preset(preset).run_overrides(kind, folder.parent.name))
-        assert cfg.TRAIN.MIXED_PRECISION, (preset, folder)
-
-
-def test_tiny_cpu_configs_leave_amp_off() -> None:
-    for path in sorted((REPO / "configs" / "tiny").glob("*.yaml")):
-        assert not load_config(path).TRAIN.MIXED_PRECISION, path
