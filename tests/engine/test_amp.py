@@ -58,4 +58,3 @@ def test_seed_preset_takes_fp16_and_full_keeps_auto() -> None:
     for preset, expected in (("seed", "fp16"), ("full", "auto")):
         cfg = load_config(config, load_preset(preset).run_overrides("stage", "mvit_b32_k600"))
         assert cfg.TRAIN.MIXED_PRECISION_DTYPE == expected, preset
-
