@@ -58,3 +58,8 @@ def test_seed_preset_takes_fp16_and_full_keeps_auto() -> None:
     for preset, expected in (("seed", "fp16"), ("full", "auto")):
         cfg = load_config(config, load_preset(preset).run_overrides("stage", "mvit_b32_k600"))
         assert cfg.TRAIN.MIXED_PRECISION_DTYPE == expected, preset
+
+
+def test_tiny_cpu_configs_leave_amp_off() -> None:
+    for path in sorted((REPO / "configs" / "tiny").glob("*.yaml")):
+        assert not load_config(path).TRAIN.MIXED_PRECISION, path
