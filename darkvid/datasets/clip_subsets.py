@@ -5,11 +5,20 @@ temporal view is the middle of three and the one crop is the centre of three, so
 settings' clips are all among the 3x3 ones. The tester predicts the largest setting once and
 aggregates the others from its clips. Whether a clip is shared is decided here by comparing what
 defines it (the frame indices at every video length checked and the spatial crop), never assumed.
+
+Two splits can hold the same videos too: the seed's pseudo-label pool (total_unlabel) is the
+unlabelled dark videos plus every ARID clip, so the tester's ARID prediction of each stage would
+repeat a third of the pool's at full scale. A split's clips are taken from another's only when
+each of its videos is the same file there (`same_files`: one inode, links followed, as
+tools/prepare_data.py and the synthetic set lay ARID out) and both splits treat frames alike
+(`same_frame_treatment`); a name match is never enough.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import List, Optional, Sequence
+import os
+from pathlib import Path
+from typing import Any, List, Optional, Sequence
 
 from .sampling import FrameSampler
 from .spatial import test_crop_index
@@ -57,3 +66,41 @@ def shared_positions(small: ClipSetting, large: ClipSetting) -> Optional[List[in
                 return None
             positions.append(twins[0] * large.num_crops + same[0])
     return positions
+
+
+def same_files(small: Sequence[Path], large: Sequence[Path]) -> Optional[List[int]]:
+    """For each video file of `small`, the row of the same file in `large` (device and inode, links followed).
+
+    Returns None unless every file of `small` is in `large`; a file that cannot be read counts as
+    absent, so its split is predicted on its own and reports the error there.
+    """
+    rows: dict = {}
+    try:
+        for row, path in enumerate(large):
+            stat = os.stat(path)
+            rows.setdefault((stat.st_dev, stat.st_ino), row)
+        found = []
+        for path in small:
+            stat = os.stat(path)
+            row = rows.get((stat.st_dev, stat.st_ino))
+            if row is None:
+                return None
+            found.append(row)
+    except OSError:
+        return None
+    return found
+
+
+def same_frame_treatment(a: Any, b: Any) -> bool:
+    """Whether two test-mode datasets of one run process a video's frames alike (their gamma / dark-frame step).
+
+    Views of one run differ only in split, views and crops (engine/tester.py `test_views`), so the
+    reader, sampler settings and spatial transform are the same; the split decides the frame
+    treatment (DATA.GAMMA_SPLITS, DATA.NOISE_AUG_SPLITS). Random noise is never shared, and a
+    dataset that does not say how it treats frames (no `gamma` attribute) shares nothing.
+    """
+    unknown = object()
+    gamma_a, gamma_b = getattr(a, "gamma", unknown), getattr(b, "gamma", unknown)
+    if unknown in (gamma_a, gamma_b) or getattr(a, "training", True) or getattr(b, "training", True):
+        return False
+    return gamma_a == gamma_b and getattr(gamma_a, "noise_std", 0.0) <= 0

@@ -94,6 +94,19 @@ class ClipPredictions:
         return Predictions(logits=video_logits.float(), labels=self.labels[:, 0].clone(),
                            valid=self.valid[:, keep].all(dim=1))
 
+    def take_videos(self, rows: Sequence[int], labels: torch.Tensor) -> "ClipPredictions":
+        """The clips of the videos at `rows`, in that order, with `labels` [len(rows)] as their labels.
+
+        For a split whose videos are the same files as some of this split's (see
+        darkvid/datasets/clip_subsets.py `same_files`): its labels are its own, not this split's.
+        """
+        index = torch.as_tensor(list(rows), dtype=torch.long)
+        if labels.shape != index.shape:
+            raise ValueError(f"{index.numel()} videos taken but {labels.numel()} labels given")
+        clips = self.logits.shape[1]
+        return ClipPredictions(logits=self.logits[index], labels=labels.long()[:, None].repeat(1, clips),
+                               valid=self.valid[index])
+
 
 @torch.no_grad()
 def predict_clips(

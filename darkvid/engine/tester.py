@@ -5,13 +5,14 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
+import torch
 from fvcore.common.config import CfgNode
 
 from darkvid.config import ConfigError
 from darkvid.datasets.build import build_sampler
-from darkvid.datasets.clip_subsets import ClipSetting, shared_positions
+from darkvid.datasets.clip_subsets import ClipSetting, same_files, same_frame_treatment, shared_positions
 from darkvid.models import build_model
 from darkvid.predictions import PredictionMeta, PredictionTable, prediction_file_name
 from darkvid.predictions import write_predictions as write_table
@@ -19,7 +20,7 @@ from darkvid.utils.checkpoint import latest_checkpoint, load_weights
 
 from .amp import Amp
 from .bn_adapt import adapt_bn
-from .data_setup import bn_batches, default_data, test_loader
+from .data_setup import TestLoader, bn_batches, default_data, test_loader
 from .distributed import barrier, current_env
 from .logging import setup_logging
 from .predict import ClipPredictions, Predictions, predict_clips
@@ -97,52 +98,88 @@ def test_views(cfg: CfgNode) -> list:
     return views
 
 
-def clip_sources(views: Sequence[CfgNode]) -> list[tuple[int, Optional[list[int]]]]:
-    """For each view, (the view whose clips make it, positions among that view's clips or None for all).
+class ClipSource(NamedTuple):
+    """Where a view's clip logits come from.
+
+    Attributes:
+        view: the view whose clips are used (the view itself when it is predicted).
+        positions: each video's clips among that view's (None: all of them).
+        videos: for each video, its row in that view, when that view is another split holding the
+            same files (None: the same rows).
+    """
+
+    view: int
+    positions: Optional[list[int]] = None
+    videos: Optional[list[int]] = None
+
+
+def clip_sources(views: Sequence[CfgNode], datasets: Optional[Sequence[Any]] = None) -> list[ClipSource]:
+    """For each view, the view whose clips make it.
 
     A view of a split whose clips are all among a larger view's of the same split (1x1 and 1x3
     within 3x3 as the seed tests) is aggregated from that view's clips instead of predicted again.
+    Given the views' test-mode `datasets`, a view of another split is taken from one whose split
+    holds each of its videos as the same file with the same clips and frame treatment (ARID within
+    the pseudo-label pool): see darkvid/datasets/clip_subsets.py.
     """
     settings = [ClipSetting(build_sampler(v, training=False), v.TEST.NUM_SPATIAL_CROPS) for v in views]
     order = sorted(range(len(views)), key=lambda i: -settings[i].clips_per_video)
-    sources: dict[int, tuple[int, Optional[list[int]]]] = {}
+    sources: dict[int, ClipSource] = {}
     for i in order:
-        sources[i] = (i, None)
+        sources[i] = ClipSource(i)
         for j in order:
-            if sources.get(j, (None,))[0] != j or settings[j].clips_per_video <= settings[i].clips_per_video:
+            if j not in sources or sources[j].view != j or j == i:
                 continue
             if views[j].TEST.DATA_SELECT == views[i].TEST.DATA_SELECT:
+                if settings[j].clips_per_video > settings[i].clips_per_video:
+                    positions = shared_positions(settings[i], settings[j])
+                    if positions is not None:
+                        sources[i] = ClipSource(j, positions)
+                        break
+            elif datasets is not None and same_frame_treatment(datasets[i], datasets[j]):
                 positions = shared_positions(settings[i], settings[j])
-                if positions is not None:
-                    sources[i] = (j, positions)
+                videos = None if positions is None else same_files(
+                    [r.path for r in datasets[i].records], [r.path for r in datasets[j].records])
+                if videos is not None:
+                    sources[i] = ClipSource(j, positions, videos)
                     break
     return [sources[i] for i in range(len(views))]
 
 
 def _predict_views(views: Sequence[CfgNode], model: Any, data: Any, env: Any, checkpoint: Optional[Path]) -> list:
-    sources = clip_sources(views)
-    clips: dict[int, tuple[ClipPredictions, list[str]]] = {}
-    for i, view in enumerate(views):
-        if sources[i][0] == i:
-            clips[i] = _predict_clips(view, model, data, env)
+    loaders = [test_loader(view, data, view.TEST.DATA_SELECT) for view in views]
+    sources = clip_sources(views, [test.loader.dataset for test in loaders])
+    clips = {i: _predict_clips(view, loaders[i], model, env) for i, view in enumerate(views) if sources[i].view == i}
     paths = []
     for i, view in enumerate(views):
-        source, positions = sources[i]
-        preds = clips[source][0].reduce(view.DATA.ENSEMBLE_METHOD, positions)
-        note = "" if source == i else (f" (its clips among the {views[source].TEST.NUM_ENSEMBLE_VIEWS}x"
-                                       f"{views[source].TEST.NUM_SPATIAL_CROPS} ones)")
-        paths.append(_write_view(view, preds, clips[source][1], env, checkpoint, note))
+        source = sources[i]
+        dataset = loaders[i].loader.dataset
+        ids = [record.rel_path for record in dataset.records]
+        made = clips[source.view]
+        if source.videos is not None:
+            labels = torch.tensor([record.label for record in dataset.records], dtype=torch.long)
+            made = made.take_videos(source.videos, labels)
+        preds = made.reduce(view.DATA.ENSEMBLE_METHOD, source.positions)
+        paths.append(_write_view(view, preds, ids, env, checkpoint, _source_note(views, i, source)))
     return paths
 
 
-def _predict_clips(cfg: CfgNode, model: Any, data: Any, env: Any) -> tuple[ClipPredictions, list[str]]:
-    """Every clip's logits of the view and the split's video ids, in row order."""
-    test = test_loader(cfg, data, cfg.TEST.DATA_SELECT)
-    clips = predict_clips(
+def _source_note(views: Sequence[CfgNode], i: int, source: ClipSource) -> str:
+    if source.view == i:
+        return ""
+    other = views[source.view].TEST
+    setting = f"{other.NUM_ENSEMBLE_VIEWS}x{other.NUM_SPATIAL_CROPS}"
+    if source.videos is None:
+        return f" (its clips among the {setting} ones)"
+    return f" (the same files' clips among {other.DATA_SELECT}'s {setting} ones)"
+
+
+def _predict_clips(cfg: CfgNode, test: TestLoader, model: Any, env: Any) -> ClipPredictions:
+    """Every clip's logits of the view, in the split's row order."""
+    return predict_clips(
         model, test.loader, num_videos=test.num_videos, clips_per_video=test.clips_per_video, device=env.device,
         amp=Amp.create(cfg.TRAIN.MIXED_PRECISION, env.device, cfg.TRAIN.MIXED_PRECISION_DTYPE),
     )
-    return clips, [record.rel_path for record in test.loader.dataset.records]
 
 
 def _write_view(cfg: CfgNode, preds: Predictions, ids: Sequence[str], env: Any, checkpoint: Optional[Path],
