@@ -9,7 +9,7 @@ defines it (the frame indices at every video length checked and the spatial crop
 Two splits can hold the same videos too: the seed's pseudo-label pool (total_unlabel) is the
 unlabelled dark videos plus every ARID clip, so the tester's ARID prediction of each stage would
 repeat a third of the pool's at full scale. A split's clips are taken from another's only when
-each of its videos is the same file there (`same_files`: one inode, links followed, as
+each of its videos is the same file there (`file_keys`, `same_files`: one inode, links followed, as
 tools/prepare_data.py and the synthetic set lay ARID out) and both splits treat frames alike
 (`same_frame_treatment`); a name match is never enough.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 from .sampling import FrameSampler
 from .spatial import test_crop_index
@@ -68,27 +68,27 @@ def shared_positions(small: ClipSetting, large: ClipSetting) -> Optional[List[in
     return positions
 
 
-def same_files(small: Sequence[Path], large: Sequence[Path]) -> Optional[List[int]]:
-    """For each video file of `small`, the row of the same file in `large` (device and inode, links followed).
+FileKey = Tuple[int, int]
 
-    Returns None unless every file of `small` is in `large`; a file that cannot be read counts as
-    absent, so its split is predicted on its own and reports the error there.
+
+def file_keys(paths: Sequence[Path]) -> Optional[List[FileKey]]:
+    """(device, inode) of each video file, links followed; None when one cannot be read.
+
+    A split whose files cannot all be read is predicted on its own and reports the error there.
     """
-    rows: dict = {}
     try:
-        for row, path in enumerate(large):
-            stat = os.stat(path)
-            rows.setdefault((stat.st_dev, stat.st_ino), row)
-        found = []
-        for path in small:
-            stat = os.stat(path)
-            row = rows.get((stat.st_dev, stat.st_ino))
-            if row is None:
-                return None
-            found.append(row)
+        return [(stat.st_dev, stat.st_ino) for stat in map(os.stat, paths)]
     except OSError:
         return None
-    return found
+
+
+def same_files(small: Sequence[FileKey], large: Sequence[FileKey]) -> Optional[List[int]]:
+    """For each file of `small` (its `file_keys`), the row of the same file in `large`; None unless all are there."""
+    rows: dict = {}
+    for row, key in enumerate(large):
+        rows.setdefault(key, row)
+    found = [rows.get(key) for key in small]
+    return None if None in found else found
 
 
 def same_frame_treatment(a: Any, b: Any) -> bool:

@@ -12,7 +12,13 @@ from fvcore.common.config import CfgNode
 
 from darkvid.config import ConfigError
 from darkvid.datasets.build import build_sampler
-from darkvid.datasets.clip_subsets import ClipSetting, same_files, same_frame_treatment, shared_positions
+from darkvid.datasets.clip_subsets import (
+    ClipSetting,
+    file_keys,
+    same_files,
+    same_frame_treatment,
+    shared_positions,
+)
 from darkvid.models import build_model
 from darkvid.predictions import PredictionMeta, PredictionTable, prediction_file_name
 from darkvid.predictions import write_predictions as write_table
@@ -125,6 +131,13 @@ def clip_sources(views: Sequence[CfgNode], datasets: Optional[Sequence[Any]] = N
     settings = [ClipSetting(build_sampler(v, training=False), v.TEST.NUM_SPATIAL_CROPS) for v in views]
     order = sorted(range(len(views)), key=lambda i: -settings[i].clips_per_video)
     sources: dict[int, ClipSource] = {}
+    keys: dict[int, Optional[list]] = {}  # each split's file keys, read once (a stat per video)
+
+    def files(k: int) -> Optional[list]:
+        if k not in keys:
+            keys[k] = file_keys([record.path for record in datasets[k].records])
+        return keys[k]
+
     for i in order:
         sources[i] = ClipSource(i)
         for j in order:
@@ -138,8 +151,9 @@ def clip_sources(views: Sequence[CfgNode], datasets: Optional[Sequence[Any]] = N
                         break
             elif datasets is not None and same_frame_treatment(datasets[i], datasets[j]):
                 positions = shared_positions(settings[i], settings[j])
-                videos = None if positions is None else same_files(
-                    [r.path for r in datasets[i].records], [r.path for r in datasets[j].records])
+                if positions is None or files(i) is None or files(j) is None:
+                    continue
+                videos = same_files(files(i), files(j))
                 if videos is not None:
                     sources[i] = ClipSource(j, positions, videos)
                     break

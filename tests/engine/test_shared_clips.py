@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from darkvid.config import load_config
-from darkvid.datasets.clip_subsets import ClipSetting, same_files, shared_positions
+from darkvid.datasets.clip_subsets import ClipSetting, file_keys, same_files, shared_positions
 from darkvid.datasets.sampling import FrameSampler
 from darkvid.engine import tester
 from darkvid.engine.tester import ClipSource, clip_sources, prediction_path, run_test
@@ -64,10 +64,10 @@ def test_same_files_follow_links_and_never_match_by_name_or_content(tmp_path) ->
     os.link(pool / "b.mp4", other / "b.mp4")  # a hard link, as the synthetic set lays ARID out
     (other / "c.mp4").symlink_to(pool / "c.mp4")  # a symbolic link, as tools/prepare_data.py does
     shutil.copy(pool / "a.mp4", other / "a.mp4")  # the same bytes, another file
-    large = [pool / "a.mp4", pool / "b.mp4", pool / "c.mp4"]
-    assert same_files([other / "c.mp4", other / "b.mp4"], large) == [2, 1]
-    assert same_files([other / "a.mp4"], large) is None
-    assert same_files([other / "b.mp4", other / "missing.mp4"], large) is None
+    large = file_keys([pool / "a.mp4", pool / "b.mp4", pool / "c.mp4"])
+    assert same_files(file_keys([other / "c.mp4", other / "b.mp4"]), large) == [2, 1]
+    assert same_files(file_keys([other / "a.mp4"]), large) is None
+    assert file_keys([other / "b.mp4", other / "missing.mp4"]) is None  # the split is then predicted itself
     assert same_files([], large) == []
 
 
