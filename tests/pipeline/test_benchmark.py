@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from darkvid.config import load_config
 from darkvid.pipeline.benchmark import (
     BenchmarkError,
     BenchSet,
@@ -138,3 +139,15 @@ def test_dry_run_prints_every_command_and_table_only_writes_the_table(tmp_path):
     bad = subprocess.run([sys.executable, str(TOOL), "eval", "--only", "nope", "--dry-run"],
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and "unknown set(s) ['nope']" in bad.stderr
+
+
+@pytest.mark.parametrize("path", sorted((REPO_ROOT / "configs" / "benchmark").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_benchmark_file_loads_and_its_overrides_are_config_keys(path):
+    """A misspelt key in a variant's `extra` would fail each set's run minutes in; here it fails at once."""
+    sets = load_benchmark(path)
+    assert sets and len({s.name for s in sets}) == len(sets)
+    for bench in sets:
+        words = list(bench.extra)
+        pairs = [words[i + 1:i + 3] for i, word in enumerate(words) if word == "--override"]
+        assert all(len(pair) == 2 for pair in pairs), words
+        load_config(opts=[word for pair in pairs for word in pair])
