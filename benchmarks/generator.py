@@ -28,8 +28,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from darkvid.synthetic.actions import CLASS_NAMES, pose_sequence, sample_action_params  # noqa: E402
-from darkvid.synthetic.builder import video_rngs  # noqa: E402
-from darkvid.synthetic.darkness import capture, sample_dark_camera, sample_normal_camera, srgb_to_linear  # noqa: E402
+from darkvid.synthetic.builder import sample_camera, video_rngs  # noqa: E402
+from darkvid.synthetic.darkness import POISSON_LIMIT, capture, exposed_light  # noqa: E402
 from darkvid.synthetic.layout import DARK_SPLITS, plan_videos  # noqa: E402
 from darkvid.synthetic.presets import PRESETS  # noqa: E402
 from darkvid.synthetic.render import render_clip  # noqa: E402
@@ -37,13 +37,11 @@ from darkvid.synthetic.scene import sample_scene  # noqa: E402
 from darkvid.synthetic.writer import read_mp4, write_mp4  # noqa: E402
 
 PARTS = ("pose and scene", "render", "camera", "camera's random draws alone", "encode (H.264)", "decode")
-_TO_LINEAR = srgb_to_linear(np.arange(256) / 255.0).astype(np.float32)
 
 
-def _draws_alone(frames: np.ndarray, cam, rng: np.random.Generator) -> float:
-    """Seconds for the camera's random draws at this video's sizes (no other arithmetic timed)."""
-    light = _TO_LINEAR[frames] * np.float32(cam.exposure * cam.full_well) * np.asarray(cam.gains, np.float32)
-    bright = light > 15.0
+def _draws_alone(light: np.ndarray, rng: np.random.Generator) -> float:
+    """Seconds for the camera's random draws on these expected photons (`exposed_light`), nothing else timed."""
+    bright = light > POISSON_LIMIT
     dim_light, bright_count = light[~bright], int(bright.sum())
     start = time.perf_counter()
     rng.poisson(dim_light)
@@ -63,16 +61,13 @@ def time_video(job, settings, seed: int, scratch: Path) -> dict[str, float]:
     start = time.perf_counter()
     frames = render_clip(pose, scene)
     times["render"] = time.perf_counter() - start
-    if job.split in DARK_SPLITS:
-        cam = sample_dark_camera(camera_rng, settings.exposure, settings.blur, settings.full_well, settings.noise)
-    else:
-        cam = sample_normal_camera(camera_rng, settings.full_well, settings.noise)
+    cam = sample_camera(job, settings, camera_rng)
     before = noise_rng.bit_generator.state
     start = time.perf_counter()
     recorded = capture(frames, cam, noise_rng)
     times["camera"] = time.perf_counter() - start
     noise_rng.bit_generator.state = before
-    times["camera's random draws alone"] = _draws_alone(frames, cam, noise_rng)
+    times["camera's random draws alone"] = _draws_alone(exposed_light(frames, cam), noise_rng)
     path = scratch / "video.mp4"
     start = time.perf_counter()
     write_mp4(path, recorded, settings.fps, settings.crf)

@@ -17,7 +17,14 @@ import cv2
 import numpy as np
 
 from darkvid.synthetic.actions import CLASS_NAMES, pose_sequence, sample_action_params
-from darkvid.synthetic.darkness import capture, gamma_correct, sample_dark_camera, sample_normal_camera, srgb_to_linear
+from darkvid.synthetic.darkness import (
+    CameraParams,
+    capture,
+    gamma_correct,
+    sample_dark_camera,
+    sample_normal_camera,
+    srgb_to_linear,
+)
 from darkvid.synthetic.layout import (
     DARK_SPLITS,
     SPLIT_CODES,
@@ -50,11 +57,14 @@ def make_video(job: VideoJob, settings: SynthSettings, seed: int) -> np.ndarray:
     action_rng, scene_rng, camera_rng, noise_rng = video_rngs(seed, job.split, job.index)
     pose = pose_sequence(CLASS_NAMES[job.label], settings.frames, sample_action_params(action_rng))
     scene = sample_scene(scene_rng, pose, settings.width, settings.height, settings.placement)
+    return capture(render_clip(pose, scene), sample_camera(job, settings, camera_rng), noise_rng)
+
+
+def sample_camera(job: VideoJob, settings: SynthSettings, rng: np.random.Generator) -> CameraParams:
+    """The capture settings of one video: a night camera for the dark splits, daylight otherwise."""
     if job.split in DARK_SPLITS:
-        cam = sample_dark_camera(camera_rng, settings.exposure, settings.blur, settings.full_well, settings.noise)
-    else:
-        cam = sample_normal_camera(camera_rng, settings.full_well, settings.noise)
-    return capture(render_clip(pose, scene), cam, noise_rng)
+        return sample_dark_camera(rng, settings.exposure, settings.blur, settings.full_well, settings.noise)
+    return sample_normal_camera(rng, settings.full_well, settings.noise)
 
 
 def _produce(task: tuple[VideoJob, SynthSettings, int, str]) -> dict:

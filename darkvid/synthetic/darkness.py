@@ -81,9 +81,12 @@ def sample_normal_camera(rng: np.random.Generator, full_well: float, read_noise:
     )
 
 
+POISSON_LIMIT = 15.0  # photons: Poisson counts at or below, the (far cheaper) normal approximation above
+
+
 def _shot_noise(photons: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Poisson photon counts; above 15 photons the (far cheaper) normal approximation is close enough."""
-    bright = photons > 15.0
+    """Poisson photon counts; above POISSON_LIMIT photons the normal approximation is close enough."""
+    bright = photons > POISSON_LIMIT
     out = np.empty_like(photons)
     out[~bright] = rng.poisson(photons[~bright])
     lam = photons[bright]
@@ -91,12 +94,18 @@ def _shot_noise(photons: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def capture(frames: np.ndarray, cam: CameraParams, rng: np.random.Generator) -> np.ndarray:
-    """Photograph rendered sRGB frames [T, H, W, 3] uint8 with `cam`; returns uint8 frames."""
+def exposed_light(frames: np.ndarray, cam: CameraParams) -> np.ndarray:
+    """Expected photons per pixel [T, H, W, 3] float32 of rendered sRGB frames: exposure, colour cast, blur."""
     to_linear = srgb_to_linear(np.arange(256) / 255.0).astype(np.float32)
     light = to_linear[frames] * np.float32(cam.exposure * cam.full_well) * np.asarray(cam.gains, np.float32)
     if cam.blur_sigma > 0:
         light = np.stack([cv2.GaussianBlur(f, (0, 0), cam.blur_sigma) for f in light])
+    return light
+
+
+def capture(frames: np.ndarray, cam: CameraParams, rng: np.random.Generator) -> np.ndarray:
+    """Photograph rendered sRGB frames [T, H, W, 3] uint8 with `cam`; returns uint8 frames."""
+    light = exposed_light(frames, cam)
     signal = _shot_noise(light, rng)
     signal += rng.standard_normal(light.shape, dtype=np.float32) * np.float32(cam.read_noise * cam.full_well / 255.0)
     index = np.clip(signal * np.float32((ENCODE_STEPS - 1) / cam.full_well), 0, ENCODE_STEPS - 1)
